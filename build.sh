@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# IceVeil's one entry point: set-up on a fresh machine, both browser packages, the headless report, tests, benchmarks.
+#
+#   ./build.sh          set up, build dist/chrome + dist/firefox (+ zips), print a headless self-test report
+#   ./build.sh test     set up, build, run every test (native core, fuzz smoke, lint, real browsers)
+#   ./build.sh bench    set up, build, run the benchmarks and rewrite BENCHMARKS.md
+#   ./build.sh build    set up and build only
+#   ./build.sh setup    install what is missing, nothing else
+# Idempotent: every step checks before it installs or rebuilds.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+TOOLS=$ROOT/.tools
+export PATH="$HOME/.cargo/bin:$PATH"
+
+T0=$(date +%s)
+step() { printf '\n==> [+%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+VERSION=$(python3 -c 'import json;print(json.load(open("manifest.json"))["version"])')
+CRATE_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
+[ "$VERSION" = "$CRATE_VERSION" ] || die "manifest.json version $VERSION differs from Cargo.toml $CRATE_VERSION"
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+GECKODRIVER_VERSION=0.37.1
+APT_PACKAGES=(chromium chromium-driver firefox-esr coturn tinyproxy nftables iproute2 python3 xvfb)
+
+# ---------------------------------------------------------------- set-up
+setup_apt() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && { echo "Debian packages present: ${APT_PACKAGES[*]}"; return; }
+  [ "$(id -u)" = 0 ] || die "need root to apt-get install ${missing[*]}"
+  step "apt-get install ${missing[*]} (browsers, drivers, coturn, proxy; a few minutes)"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  # The lab starts its own coturn and tinyproxy; the distribution's services stay off.
+  systemctl disable --now coturn tinyproxy >/dev/null 2>&1 || true
+}
+
+setup_rust() {
+  command -v cargo >/dev/null || die "cargo not found: this machine kind ships Rust through rustup"
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  WASM_BINDGEN=$TOOLS/wasm-bindgen-$WASM_BINDGEN_VERSION/bin/wasm-bindgen
+  if [ ! -x "$WASM_BINDGEN" ]; then
+    step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (pinned to Cargo.lock; about 4 minutes, once)"
+    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --root "$TOOLS/wasm-bindgen-$WASM_BINDGEN_VERSION"
+  fi
+  GECKODRIVER=$TOOLS/geckodriver-$GECKODRIVER_VERSION/bin/geckodriver
+  if [ ! -x "$GECKODRIVER" ]; then
+    step "cargo install geckodriver $GECKODRIVER_VERSION (about 5 minutes, once)"
+    cargo install geckodriver --version "=$GECKODRIVER_VERSION" --root "$TOOLS/geckodriver-$GECKODRIVER_VERSION"
+  fi
+  export GECKODRIVER WASM_BINDGEN
+}
+
+setup_node() {
+  command -v node >/dev/null || die "node not found (Node 20 is part of this machine kind)"
+  if [ ! -f node_modules/.iceveil-lock ] || ! cmp -s package-lock.json node_modules/.iceveil-lock; then
+    step "npm ci (playwright-core, web-ext, binaryen)"
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.iceveil-lock
+  fi
+}
+
+setup() {
+  step "set-up"
+  setup_apt
+  setup_rust
+  setup_node
+}
+
+# ---------------------------------------------------------------- build
+build() {
+  step "cargo build (wasm32, release)"
+  cargo build --quiet --release --lib --target wasm32-unknown-unknown
+  step "wasm-bindgen $WASM_BINDGEN_VERSION + wasm-opt -Oz"
+  rm -rf build/pkg && mkdir -p build/pkg
+  "$WASM_BINDGEN" --target web --no-typescript --out-dir build/pkg \
+    target/wasm32-unknown-unknown/release/iceveil.wasm
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    build/pkg/iceveil_bg.wasm -o build/pkg/iceveil_bg.wasm
+  step "assemble dist/chrome and dist/firefox"
+  local b
+  mkdir -p dist
+  for b in chrome firefox; do
+    rm -rf "dist/$b" "dist/iceveil-$VERSION-$b.zip"
+    mkdir -p "dist/$b"
+    cp -R extension/. "dist/$b/"
+    cp -R build/pkg "dist/$b/pkg"
+    node scripts/derive-manifest.mjs manifest.json "$b" "dist/$b/manifest.json"
+    python3 scripts/zip-dir.py "dist/$b" "dist/iceveil-$VERSION-$b.zip"
+  done
+  printf '%s\n' "built: dist/chrome dist/firefox" \
+    "       $(du -b build/pkg/iceveil_bg.wasm | cut -f1) bytes wasm" \
+    "       $(du -b "dist/iceveil-$VERSION-chrome.zip" | cut -f1) bytes dist/iceveil-$VERSION-chrome.zip" \
+    "       $(du -b "dist/iceveil-$VERSION-firefox.zip" | cut -f1) bytes dist/iceveil-$VERSION-firefox.zip"
+}
+
+# ---------------------------------------------------------------- report, tests, bench
+report() {
+  step "headless self-test report (Chromium with dist/chrome)"
+  tests/lab/with-lab.sh node tests/report.mjs
+}
+
+run_tests() {
+  local failed=()
+  step "native core: cargo test"
+  cargo test --quiet || failed+=("cargo test")
+  if [ -x scripts/fuzz-smoke.sh ]; then
+    step "fuzz smoke (bounded)"
+    scripts/fuzz-smoke.sh || failed+=("fuzz smoke")
+  fi
+  step "web-ext lint dist/firefox"
+  node tests/lint.mjs || failed+=("web-ext lint")
+  step "real browsers: Chromium $(chromium --version 2>/dev/null | awk '{print $2}') and Firefox $(firefox-esr --version 2>/dev/null | awk '{print $3}') (node --test, inside the lab)"
+  tests/lab/with-lab.sh node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ || failed+=("browser tests")
+  if [ ${#failed[@]} -gt 0 ]; then
+    printf '\nFAILED: %s\n' "${failed[*]}"
+    return 1
+  fi
+  printf '\nall test suites passed\n'
+}
+
+cmd=${1:-all}
+case "$cmd" in
+  setup) setup ;;
+  build) setup; build ;;
+  all) setup; build; report ;;
+  test) setup; build; run_tests ;;
+  bench) setup; build; step "benchmarks"; node tests/bench/run.mjs ;;
+  *) die "unknown command '$cmd' (use: ./build.sh [setup|build|test|bench])" ;;
+esac
+step "done"

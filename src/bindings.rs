@@ -1,0 +1,147 @@
+//! The only `#[wasm_bindgen]` surface: strings and plain objects in, verdict objects out.
+//!
+//! Every function here is total: bad input yields a clear error object or a safe default,
+//! never a panic or an exception that could leave a candidate unjudged.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::config::{self, Settings};
+use crate::plan::{self, Browser};
+use crate::verdict::{self, Mode, Verdict};
+use crate::{addr, sdp};
+
+/// Serialises to plain JS objects (maps as objects, `None` as `null`).
+fn out<T: Serialize>(v: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser).unwrap_or(JsValue::NULL)
+}
+
+/// Reads any JS value as JSON; anything unreadable (undefined, functions, cycles) is `null`,
+/// which every validator treats as "not set".
+fn json_in(v: JsValue) -> serde_json::Value {
+    if v.is_undefined() || v.is_null() {
+        return serde_json::Value::Null;
+    }
+    serde_wasm_bindgen::from_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// An unknown mode id from JS falls back to the install default (fail safe, never to `off`).
+fn mode_in(mode: &str) -> Mode {
+    Mode::parse(mode).unwrap_or(Mode::DEFAULT)
+}
+
+#[wasm_bindgen(js_name = coreVersion)]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The mode ids, in the order the popup lists them.
+#[wasm_bindgen(js_name = modeIds)]
+pub fn mode_ids() -> JsValue {
+    out(&Mode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>())
+}
+
+/// Validates stored user settings and the managed policy, and merges them (managed wins).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Resolved {
+    settings: Settings,
+    user_issues: Vec<config::ConfigIssue>,
+    managed_issues: Vec<config::ConfigIssue>,
+    managed: config::ManagedSettings,
+}
+
+#[wasm_bindgen(js_name = resolveSettings)]
+pub fn resolve_settings(user: JsValue, managed: JsValue) -> JsValue {
+    let u = config::validate_user(&json_in(user));
+    let m = config::validate_managed(&json_in(managed));
+    out(&Resolved {
+        settings: config::merge(&u.value, &m.value),
+        user_issues: u.issues,
+        managed_issues: m.issues,
+        managed: m.value,
+    })
+}
+
+/// What the mode asks of the browser's privacy settings.
+#[wasm_bindgen(js_name = settingsPlan)]
+pub fn settings_plan(mode: &str, browser: &str) -> JsValue {
+    out(&plan::plan(mode_in(mode), Browser::parse(browser)))
+}
+
+/// Who controls a setting, from its `get()` result.
+#[wasm_bindgen(js_name = controlStatus)]
+pub fn control_status(level_of_control: &str, value: JsValue, wanted: JsValue, default_value: JsValue) -> JsValue {
+    let wanted = json_in(wanted);
+    let wanted = if wanted.is_null() { None } else { Some(&wanted) };
+    out(&plan::control_status(level_of_control, &json_in(value), wanted, &json_in(default_value)))
+}
+
+/// The page layer's mode for one origin: the settings' mode, or `off` where a site exception
+/// applies.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageMode {
+    mode: Mode,
+    excepted: bool,
+}
+
+#[wasm_bindgen(js_name = pageMode)]
+pub fn page_mode(settings: JsValue, origin: &str) -> JsValue {
+    let s = config::validate_user(&json_in(settings)).value;
+    let excepted = config::is_excepted(&s, origin);
+    out(&PageMode {
+        mode: if excepted { Mode::Off } else { s.mode },
+        excepted,
+    })
+}
+
+/// The verdict on one ICE candidate string (with or without `a=` / `candidate:`).
+#[wasm_bindgen(js_name = judgeCandidate)]
+pub fn judge_candidate(mode: &str, candidate: &str) -> JsValue {
+    out(&verdict::judge_str(mode_in(mode), candidate))
+}
+
+/// Verdicts for many candidates in one call (one boundary crossing per batch).
+#[wasm_bindgen(js_name = judgeCandidates)]
+pub fn judge_candidates(mode: &str, candidates: Vec<String>) -> JsValue {
+    let mode = mode_in(mode);
+    out(&candidates.iter().map(|c| verdict::judge_str(mode, c)).collect::<Vec<Verdict>>())
+}
+
+/// Filters a whole SDP blob.
+#[wasm_bindgen(js_name = filterSdp)]
+pub fn filter_sdp(mode: &str, sdp_text: &str) -> JsValue {
+    out(&sdp::filter_sdp(mode_in(mode), sdp_text))
+}
+
+/// Classifies an address string; errors come back as `{ error }`.
+#[wasm_bindgen(js_name = classifyAddress)]
+pub fn classify_address(ip: &str) -> JsValue {
+    #[derive(Serialize)]
+    struct Err {
+        error: String,
+    }
+    match addr::classify_str(ip) {
+        Ok(c) => out(&c),
+        Err(e) => out(&Err { error: e.to_string() }),
+    }
+}
+
+/// Whether `id` is one of the four mode ids.
+#[wasm_bindgen(js_name = isModeId)]
+pub fn is_mode_id(id: JsValue) -> bool {
+    id.as_string().and_then(|s| Mode::parse(&s)).is_some()
+}
+
+/// The mode the on/off switch turns on: the last mode the user had on, else the install default.
+#[wasm_bindgen(js_name = modeWhenEnabled)]
+pub fn mode_when_enabled(last_on_mode: JsValue) -> String {
+    match last_on_mode.as_string().and_then(|s| Mode::parse(&s)) {
+        Some(m) if m != Mode::Off => m,
+        _ => Mode::DEFAULT,
+    }
+    .as_str()
+    .to_owned()
+}

@@ -1,0 +1,787 @@
+//! Reads and prints ICE candidate attributes exactly per RFC 8839 §5.1, so every address a candidate carries can be judged.
+//!
+//! ```text
+//! candidate-attribute = "candidate" ":" foundation SP component-id SP transport SP
+//!                       priority SP connection-address SP port SP cand-type
+//!                       [SP rel-addr] [SP rel-port] *(SP cand-extension)
+//! cand-type           = "typ" SP candidate-types
+//! rel-addr            = "raddr" SP connection-address
+//! rel-port            = "rport" SP port
+//! cand-extension      = extension-att-name SP extension-att-value
+//! ```
+//!
+//! Parsing is strict where strictness protects the user: fields are separated by
+//! exactly one space (an empty field is an error), `raddr`, `rport`, `tcptype` and
+//! `typ` may appear only once (a second `raddr` hidden among the extensions would
+//! otherwise survive a scrub), and keywords match case-insensitively as ABNF
+//! literals do. `raddr`/`rport`/`tcptype` are recognised anywhere after the type.
+//!
+//! [`parse_candidate_ref`] borrows from the input and allocates nothing on
+//! success; the SDP filter uses it. [`parse_candidate`] returns an owned
+//! [`Candidate`], which prints back in canonical form with [`fmt::Display`].
+
+use crate::addr::{is_valid_zone, parse_ip_with_zone};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Where a candidate says it can be reached: an IP address or a name (mDNS or other FQDN).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionAddress {
+    Ip {
+        ip: IpAddr,
+        /// IPv6 zone id after `%`, e.g. `en0` in `fe80::1%en0`.
+        zone: Option<String>,
+        /// The original spelling (incl. `%zone`), printed back verbatim.
+        text: String,
+    },
+    Fqdn(String),
+}
+
+impl ConnectionAddress {
+    /// An IP address spelled the standard way, no zone.
+    pub fn from_ip(ip: IpAddr) -> ConnectionAddress {
+        ConnectionAddress::Ip { ip, zone: None, text: ip.to_string() }
+    }
+
+    /// `0.0.0.0`, the placeholder browsers put in a scrubbed `raddr`.
+    pub fn unspecified_v4() -> ConnectionAddress {
+        ConnectionAddress::from_ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// `::`, the IPv6 scrub placeholder.
+    pub fn unspecified_v6() -> ConnectionAddress {
+        ConnectionAddress::from_ip(IpAddr::V6(Ipv6Addr::UNSPECIFIED))
+    }
+
+    /// Parses one `connection-address` token: IPv4, IPv6 (optionally `%zone`) or an FQDN.
+    pub fn parse(s: &str) -> Option<ConnectionAddress> {
+        Some(match AddrRef::parse(s)? {
+            AddrRef::Ip { ip, zone, text } => ConnectionAddress::Ip {
+                ip,
+                zone: zone.map(str::to_string),
+                text: text.to_string(),
+            },
+            AddrRef::Fqdn(name) => ConnectionAddress::Fqdn(name.to_string()),
+        })
+    }
+
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            ConnectionAddress::Ip { ip, .. } => Some(*ip),
+            ConnectionAddress::Fqdn(_) => None,
+        }
+    }
+
+    /// An FQDN ending in `.local` (case-insensitive), e.g. Chromium's `<uuid>.local`.
+    pub fn is_mdns(&self) -> bool {
+        match self {
+            ConnectionAddress::Fqdn(name) => is_mdns_name(name),
+            ConnectionAddress::Ip { .. } => false,
+        }
+    }
+
+    /// `0.0.0.0` or `::`.
+    pub fn is_unspecified(&self) -> bool {
+        self.ip().is_some_and(|ip| ip.is_unspecified())
+    }
+
+    pub fn as_text(&self) -> &str {
+        match self {
+            ConnectionAddress::Ip { text, .. } => text,
+            ConnectionAddress::Fqdn(name) => name,
+        }
+    }
+
+    /// The borrowed view of this address.
+    pub fn as_ref(&self) -> AddrRef<'_> {
+        match self {
+            ConnectionAddress::Ip { ip, zone, text } => AddrRef::Ip { ip: *ip, zone: zone.as_deref(), text },
+            ConnectionAddress::Fqdn(name) => AddrRef::Fqdn(name),
+        }
+    }
+}
+
+impl fmt::Display for ConnectionAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_text())
+    }
+}
+
+/// Borrowed form of [`ConnectionAddress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrRef<'a> {
+    Ip { ip: IpAddr, zone: Option<&'a str>, text: &'a str },
+    Fqdn(&'a str),
+}
+
+impl<'a> AddrRef<'a> {
+    /// Parses one `connection-address` token (no brackets, no whitespace).
+    pub fn parse(s: &'a str) -> Option<AddrRef<'a>> {
+        if s.is_empty() || s.starts_with('[') || s.bytes().any(|b| b.is_ascii_whitespace()) {
+            return None;
+        }
+        let looks_ip = s.contains(':') || s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if looks_ip || s.contains('%') {
+            if let Ok((ip, zone)) = parse_ip_with_zone(s) {
+                if zone.is_none_or(is_valid_zone) {
+                    return Some(AddrRef::Ip { ip, zone, text: s });
+                }
+            }
+            if s.contains(':') || s.contains('%') {
+                return None;
+            }
+        }
+        is_fqdn(s).then_some(AddrRef::Fqdn(s))
+    }
+
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            AddrRef::Ip { ip, .. } => Some(*ip),
+            AddrRef::Fqdn(_) => None,
+        }
+    }
+
+    pub fn is_mdns(&self) -> bool {
+        matches!(self, AddrRef::Fqdn(n) if is_mdns_name(n))
+    }
+
+    pub fn is_unspecified(&self) -> bool {
+        self.ip().is_some_and(|ip| ip.is_unspecified())
+    }
+
+    pub fn as_text(&self) -> &'a str {
+        match self {
+            AddrRef::Ip { text, .. } => text,
+            AddrRef::Fqdn(name) => name,
+        }
+    }
+
+    pub fn to_owned(&self) -> ConnectionAddress {
+        match *self {
+            AddrRef::Ip { ip, zone, text } => ConnectionAddress::Ip {
+                ip,
+                zone: zone.map(str::to_string),
+                text: text.to_string(),
+            },
+            AddrRef::Fqdn(name) => ConnectionAddress::Fqdn(name.to_string()),
+        }
+    }
+}
+
+fn is_mdns_name(name: &str) -> bool {
+    let n = name.strip_suffix('.').unwrap_or(name);
+    let b = n.as_bytes();
+    b.len() > 6 && b[b.len() - 6..].eq_ignore_ascii_case(b".local")
+}
+
+/// A DNS name: dot-separated labels of letters, digits, `-` and `_`, one optional trailing dot.
+pub fn is_fqdn(s: &str) -> bool {
+    let n = s.strip_suffix('.').unwrap_or(s);
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// The candidate type after `typ`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CandidateType {
+    Host,
+    Srflx,
+    Prflx,
+    Relay,
+    /// Any other token, kept as written.
+    Other(String),
+}
+
+impl CandidateType {
+    pub fn parse(s: &str) -> CandidateType {
+        match TypRef::parse(s) {
+            TypRef::Host => CandidateType::Host,
+            TypRef::Srflx => CandidateType::Srflx,
+            TypRef::Prflx => CandidateType::Prflx,
+            TypRef::Relay => CandidateType::Relay,
+            TypRef::Other(o) => CandidateType::Other(o.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CandidateType::Host => "host",
+            CandidateType::Srflx => "srflx",
+            CandidateType::Prflx => "prflx",
+            CandidateType::Relay => "relay",
+            CandidateType::Other(o) => o,
+        }
+    }
+
+    pub fn as_ref(&self) -> TypRef<'_> {
+        match self {
+            CandidateType::Host => TypRef::Host,
+            CandidateType::Srflx => TypRef::Srflx,
+            CandidateType::Prflx => TypRef::Prflx,
+            CandidateType::Relay => TypRef::Relay,
+            CandidateType::Other(o) => TypRef::Other(o),
+        }
+    }
+}
+
+impl fmt::Display for CandidateType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Borrowed form of [`CandidateType`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypRef<'a> {
+    Host,
+    Srflx,
+    Prflx,
+    Relay,
+    Other(&'a str),
+}
+
+impl<'a> TypRef<'a> {
+    pub fn parse(s: &'a str) -> TypRef<'a> {
+        if s.eq_ignore_ascii_case("host") {
+            TypRef::Host
+        } else if s.eq_ignore_ascii_case("srflx") {
+            TypRef::Srflx
+        } else if s.eq_ignore_ascii_case("prflx") {
+            TypRef::Prflx
+        } else if s.eq_ignore_ascii_case("relay") {
+            TypRef::Relay
+        } else {
+            TypRef::Other(s)
+        }
+    }
+}
+
+/// One parsed `candidate` attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub foundation: String,
+    pub component: u32,
+    /// As written (`udp`, `UDP`, `tcp`, …); compare case-insensitively.
+    pub transport: String,
+    pub priority: u64,
+    pub address: ConnectionAddress,
+    pub port: u16,
+    pub typ: CandidateType,
+    pub raddr: Option<ConnectionAddress>,
+    pub rport: Option<u16>,
+    pub tcptype: Option<String>,
+    /// Unknown name/value pairs (`generation 0`, `ufrag x`, `network-id 1`, …), order preserved.
+    pub extensions: Vec<(String, String)>,
+}
+
+impl Candidate {
+    /// The value of the first extension called `name` (case-insensitive).
+    pub fn extension(&self, name: &str) -> Option<&str> {
+        self.extensions.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_tcp(&self) -> bool {
+        self.transport.eq_ignore_ascii_case("tcp")
+    }
+}
+
+impl fmt::Display for Candidate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "candidate:{} {} {} {} {} {} typ {}",
+            self.foundation, self.component, self.transport, self.priority, self.address, self.port, self.typ
+        )?;
+        if let Some(a) = &self.raddr {
+            write!(f, " raddr {a}")?;
+        }
+        if let Some(p) = self.rport {
+            write!(f, " rport {p}")?;
+        }
+        if let Some(t) = &self.tcptype {
+            write!(f, " tcptype {t}")?;
+        }
+        for (n, v) in &self.extensions {
+            write!(f, " {n} {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Candidate {
+    type Err = CandidateError;
+    fn from_str(s: &str) -> Result<Candidate, CandidateError> {
+        parse_candidate(s)
+    }
+}
+
+/// What is wrong with a candidate string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateErrorKind {
+    /// Nothing after the optional `a=` / `candidate:` prefixes (Firefox's end-of-candidates).
+    Empty,
+    /// An `a=` attribute that is not `a=candidate:`.
+    NotACandidate,
+    /// Two spaces in a row, a tab, or a control character where a single space separates fields.
+    BadSeparator,
+    /// The line ends before this field.
+    MissingField(&'static str),
+    BadFoundation,
+    BadComponent,
+    BadTransport,
+    BadPriority,
+    BadAddress,
+    BadPort,
+    /// Field 7 is not `typ`, or the type is not a token.
+    BadType,
+    BadRaddr,
+    BadRport,
+    BadTcptype,
+    /// An extension name without a value at the end of the line.
+    DanglingExtension,
+    /// An extension name that is not a token, or a value with characters outside VCHAR / UTF-8 text.
+    BadExtension,
+    /// `typ`, `raddr`, `rport` or `tcptype` appears twice.
+    DuplicateField(&'static str),
+}
+
+impl CandidateErrorKind {
+    fn describe(&self) -> String {
+        match self {
+            CandidateErrorKind::Empty => "empty candidate".into(),
+            CandidateErrorKind::NotACandidate => "not a candidate attribute".into(),
+            CandidateErrorKind::BadSeparator => "fields must be separated by exactly one space".into(),
+            CandidateErrorKind::MissingField(f) => format!("missing {f}"),
+            CandidateErrorKind::BadFoundation => "bad foundation (1-32 of A-Z a-z 0-9 + /)".into(),
+            CandidateErrorKind::BadComponent => "bad component id".into(),
+            CandidateErrorKind::BadTransport => "bad transport".into(),
+            CandidateErrorKind::BadPriority => "bad priority".into(),
+            CandidateErrorKind::BadAddress => "bad connection address".into(),
+            CandidateErrorKind::BadPort => "bad port".into(),
+            CandidateErrorKind::BadType => "expected `typ <type>`".into(),
+            CandidateErrorKind::BadRaddr => "bad raddr".into(),
+            CandidateErrorKind::BadRport => "bad rport".into(),
+            CandidateErrorKind::BadTcptype => "bad tcptype".into(),
+            CandidateErrorKind::DanglingExtension => "extension name without value".into(),
+            CandidateErrorKind::BadExtension => "bad extension".into(),
+            CandidateErrorKind::DuplicateField(f) => format!("duplicate {f}"),
+        }
+    }
+}
+
+/// A candidate that could not be parsed: the whole input, the byte offset of the bad field, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateError {
+    pub input: String,
+    /// Byte offset into `input` where the offending field starts (always a char boundary).
+    pub position: usize,
+    pub kind: CandidateErrorKind,
+}
+
+impl fmt::Display for CandidateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {} of candidate {:?}", self.kind.describe(), self.position, self.input)
+    }
+}
+
+impl std::error::Error for CandidateError {}
+
+/// Borrowed, allocation-free parse result. Extensions are not collected: iterate them with [`CandidateRef::extensions`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CandidateRef<'a> {
+    pub foundation: &'a str,
+    pub component: u32,
+    pub transport: &'a str,
+    pub priority: u64,
+    pub address: AddrRef<'a>,
+    pub port: u16,
+    pub typ: TypRef<'a>,
+    pub raddr: Option<AddrRef<'a>>,
+    pub rport: Option<u16>,
+    pub tcptype: Option<&'a str>,
+    /// Everything after the type token (the name/value pairs, each preceded by a space).
+    tail: &'a str,
+}
+
+impl<'a> CandidateRef<'a> {
+    /// Unknown extensions in order (not `raddr`, `rport`, `tcptype`).
+    pub fn extensions(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let mut it = self.tail.split(' ').skip(1);
+        std::iter::from_fn(move || loop {
+            let name = it.next()?;
+            let value = it.next()?;
+            if !is_reserved_pair(name) {
+                return Some((name, value));
+            }
+        })
+    }
+
+    pub fn to_owned(&self) -> Candidate {
+        Candidate {
+            foundation: self.foundation.to_string(),
+            component: self.component,
+            transport: self.transport.to_string(),
+            priority: self.priority,
+            address: self.address.to_owned(),
+            port: self.port,
+            typ: match self.typ {
+                TypRef::Host => CandidateType::Host,
+                TypRef::Srflx => CandidateType::Srflx,
+                TypRef::Prflx => CandidateType::Prflx,
+                TypRef::Relay => CandidateType::Relay,
+                TypRef::Other(o) => CandidateType::Other(o.to_string()),
+            },
+            raddr: self.raddr.map(|a| a.to_owned()),
+            rport: self.rport,
+            tcptype: self.tcptype.map(str::to_string),
+            extensions: self.extensions().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+        }
+    }
+}
+
+fn is_reserved_pair(name: &str) -> bool {
+    name.eq_ignore_ascii_case("raddr") || name.eq_ignore_ascii_case("rport") || name.eq_ignore_ascii_case("tcptype")
+}
+
+/// Strips `a=` and `candidate:` (each optional, case-insensitive) and surrounding whitespace.
+/// Returns the body and its byte offset in `input`, or `NotACandidate` for another `a=` attribute.
+pub fn strip_prefixes(input: &str) -> Result<(&str, usize), CandidateErrorKind> {
+    let trimmed_start = input.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let mut off = input.len() - trimmed_start.len();
+    let mut s = trimmed_start;
+    let mut had_a = false;
+    if s.len() >= 2 && s.as_bytes()[..2].eq_ignore_ascii_case(b"a=") {
+        s = &s[2..];
+        off += 2;
+        had_a = true;
+    }
+    const CAND: &[u8] = b"candidate:";
+    if s.len() >= CAND.len() && s.as_bytes()[..CAND.len()].eq_ignore_ascii_case(CAND) {
+        s = &s[CAND.len()..];
+        off += CAND.len();
+    } else if had_a {
+        return Err(CandidateErrorKind::NotACandidate);
+    }
+    let body = s.trim_end_matches(|c: char| c.is_ascii_whitespace());
+    Ok((body, off))
+}
+
+/// True when the line is an end-of-candidates marker: empty after the optional prefixes (Firefox sends `""`).
+pub fn is_empty_candidate(input: &str) -> bool {
+    matches!(strip_prefixes(input), Ok((body, _)) if body.trim().is_empty())
+}
+
+fn all_digits(s: &str, max_len: usize) -> bool {
+    !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_token(s: &str) -> bool {
+    // RFC 4566 token-char
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~')
+        })
+}
+
+fn is_ice_chars(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+fn is_ext_value(s: &str) -> bool {
+    // VCHAR, and also non-ASCII UTF-8 text (never whitespace or control characters).
+    !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control())
+}
+
+/// Parses without allocating (except for the error).
+pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateError> {
+    let err = |position: usize, kind: CandidateErrorKind| CandidateError { input: input.to_string(), position, kind };
+    let (body, base) = strip_prefixes(input).map_err(|k| err(0, k))?;
+    if body.is_empty() {
+        return Err(err(base, CandidateErrorKind::Empty));
+    }
+    let mut toks = Tokens { body, off: 0, done: false };
+    let mut next = |what: &'static str| -> Result<(&str, usize), CandidateError> {
+        let (tok, at) = toks
+            .next()
+            .ok_or_else(|| err(base + body.len(), CandidateErrorKind::MissingField(what)))?;
+        if tok.is_empty() || tok.bytes().any(|b| b.is_ascii_control()) {
+            return Err(err(base + at, CandidateErrorKind::BadSeparator));
+        }
+        Ok((tok, base + at))
+    };
+
+    let (foundation, p) = next("foundation")?;
+    if !is_ice_chars(foundation) {
+        return Err(err(p, CandidateErrorKind::BadFoundation));
+    }
+    let (t, p) = next("component id")?;
+    let component = if all_digits(t, 10) { t.parse::<u32>().ok() } else { None }
+        .ok_or_else(|| err(p, CandidateErrorKind::BadComponent))?;
+    let (transport, p) = next("transport")?;
+    if !is_token(transport) {
+        return Err(err(p, CandidateErrorKind::BadTransport));
+    }
+    let (t, p) = next("priority")?;
+    let priority = if all_digits(t, 20) { t.parse::<u64>().ok() } else { None }
+        .ok_or_else(|| err(p, CandidateErrorKind::BadPriority))?;
+    let (t, p) = next("connection address")?;
+    let address = AddrRef::parse(t).ok_or_else(|| err(p, CandidateErrorKind::BadAddress))?;
+    let (t, p) = next("port")?;
+    let port = parse_port(t).ok_or_else(|| err(p, CandidateErrorKind::BadPort))?;
+    let (t, p) = next("typ")?;
+    if !t.eq_ignore_ascii_case("typ") {
+        return Err(err(p, CandidateErrorKind::BadType));
+    }
+    let (t, p) = next("candidate type")?;
+    if !is_token(t) {
+        return Err(err(p, CandidateErrorKind::BadType));
+    }
+    let typ = TypRef::parse(t);
+    let tail_start = p + t.len() - base;
+    let tail = body.get(tail_start..).unwrap_or("");
+
+    let mut raddr = None;
+    let mut rport = None;
+    let mut tcptype = None;
+    loop {
+        let (name, p) = match next("extension") {
+            Ok(x) => x,
+            Err(e) if matches!(e.kind, CandidateErrorKind::MissingField(_)) => break,
+            Err(e) => return Err(e),
+        };
+        let (value, vp) = match next("extension value") {
+            Ok(x) => x,
+            Err(e) if matches!(e.kind, CandidateErrorKind::MissingField(_)) => {
+                let kind = if name.eq_ignore_ascii_case("raddr") {
+                    CandidateErrorKind::BadRaddr
+                } else if name.eq_ignore_ascii_case("rport") {
+                    CandidateErrorKind::BadRport
+                } else if name.eq_ignore_ascii_case("tcptype") {
+                    CandidateErrorKind::BadTcptype
+                } else {
+                    CandidateErrorKind::DanglingExtension
+                };
+                return Err(err(p, kind));
+            }
+            Err(e) => return Err(e),
+        };
+        if name.eq_ignore_ascii_case("raddr") {
+            if raddr.is_some() {
+                return Err(err(p, CandidateErrorKind::DuplicateField("raddr")));
+            }
+            raddr = Some(AddrRef::parse(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRaddr))?);
+        } else if name.eq_ignore_ascii_case("rport") {
+            if rport.is_some() {
+                return Err(err(p, CandidateErrorKind::DuplicateField("rport")));
+            }
+            rport = Some(parse_port(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRport))?);
+        } else if name.eq_ignore_ascii_case("tcptype") {
+            if tcptype.is_some() {
+                return Err(err(p, CandidateErrorKind::DuplicateField("tcptype")));
+            }
+            if !is_token(value) {
+                return Err(err(vp, CandidateErrorKind::BadTcptype));
+            }
+            tcptype = Some(value);
+        } else if name.eq_ignore_ascii_case("typ") {
+            return Err(err(p, CandidateErrorKind::DuplicateField("typ")));
+        } else if !is_token(name) {
+            return Err(err(p, CandidateErrorKind::BadExtension));
+        } else if !is_ext_value(value) {
+            return Err(err(vp, CandidateErrorKind::BadExtension));
+        }
+    }
+    Ok(CandidateRef {
+        foundation,
+        component,
+        transport,
+        priority,
+        address,
+        port,
+        typ,
+        raddr,
+        rport,
+        tcptype,
+        tail,
+    })
+}
+
+/// Splits on single spaces, yielding each token with its byte offset in `body`.
+struct Tokens<'a> {
+    body: &'a str,
+    off: usize,
+    done: bool,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = (&'a str, usize);
+    fn next(&mut self) -> Option<(&'a str, usize)> {
+        if self.done {
+            return None;
+        }
+        let start = self.off;
+        let rest = self.body.get(start..)?;
+        match rest.find(' ') {
+            Some(i) => {
+                self.off = start + i + 1;
+                Some((&rest[..i], start))
+            }
+            None => {
+                self.done = true;
+                Some((rest, start))
+            }
+        }
+    }
+}
+
+fn parse_port(t: &str) -> Option<u16> {
+    if all_digits(t, 5) {
+        t.parse::<u16>().ok()
+    } else {
+        None
+    }
+}
+
+/// Parses a candidate attribute, with or without `a=` / `candidate:` and a trailing `\r\n`.
+pub fn parse_candidate(input: &str) -> Result<Candidate, CandidateError> {
+    parse_candidate_ref(input).map(|c| c.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CandidateErrorKind as K;
+
+    fn p(s: &str) -> Candidate {
+        parse_candidate(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn roundtrip(c: &Candidate) {
+        let printed = c.to_string();
+        assert_eq!(&p(&printed), c, "{printed}");
+    }
+
+    #[test]
+    fn chromium_srflx() {
+        let c = p("candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 10.0.0.5 rport 61665 generation 0 ufrag sO4v network-id 1 network-cost 10");
+        assert_eq!(c.foundation, "842163049");
+        assert_eq!(c.component, 1);
+        assert_eq!(c.transport, "udp");
+        assert_eq!(c.priority, 1677729535);
+        assert_eq!(c.address.ip(), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(c.port, 61665);
+        assert_eq!(c.typ, CandidateType::Srflx);
+        assert_eq!(c.raddr.as_ref().and_then(|a| a.ip()), Some("10.0.0.5".parse().unwrap()));
+        assert_eq!(c.rport, Some(61665));
+        assert_eq!(c.extension("ufrag"), Some("sO4v"));
+        assert_eq!(c.extensions.len(), 4);
+        assert_eq!(
+            c.to_string(),
+            "candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 10.0.0.5 rport 61665 generation 0 ufrag sO4v network-id 1 network-cost 10"
+        );
+        roundtrip(&c);
+    }
+
+    #[test]
+    fn prefixes_and_terminators() {
+        let base = p("candidate:1 1 UDP 2122252543 192.168.1.2 50000 typ host");
+        for s in [
+            "a=candidate:1 1 UDP 2122252543 192.168.1.2 50000 typ host\r\n",
+            "1 1 UDP 2122252543 192.168.1.2 50000 typ host\n",
+            "A=Candidate:1 1 UDP 2122252543 192.168.1.2 50000 typ host",
+            "  candidate:1 1 UDP 2122252543 192.168.1.2 50000 typ host  ",
+        ] {
+            assert_eq!(p(s), base, "{s:?}");
+        }
+        assert_eq!(base.transport, "UDP");
+    }
+
+    #[test]
+    fn mdns_tcp_ipv6() {
+        let c = p("candidate:1 1 udp 2122260223 6f1c9a3e-8a2b-4c5d-9e0f-123456789abc.local 54321 typ host generation 0 ufrag x network-id 1");
+        assert!(c.address.is_mdns());
+        assert_eq!(c.address.ip(), None);
+        roundtrip(&c);
+        let c = p("candidate:3 1 tcp 1518280447 10.0.0.5 9 typ host tcptype active generation 0 network-id 1");
+        assert_eq!(c.tcptype.as_deref(), Some("active"));
+        assert!(c.is_tcp());
+        roundtrip(&c);
+        let c = p("candidate:4 1 TCP 2105524479 10.0.0.5 9 typ host tcptype passive");
+        assert_eq!(c.tcptype.as_deref(), Some("passive"));
+        let c = p("candidate:5 1 udp 2122197247 2001:db8::1 50001 typ host generation 0");
+        assert_eq!(c.address.as_text(), "2001:db8::1");
+        let c = p("candidate:6 1 udp 2122197247 fe80::1%en0 50001 typ host");
+        match &c.address {
+            ConnectionAddress::Ip { zone, text, .. } => {
+                assert_eq!(zone.as_deref(), Some("en0"));
+                assert_eq!(text, "fe80::1%en0");
+            }
+            other => panic!("{other:?}"),
+        }
+        roundtrip(&c);
+        let c = p("candidate:7 1 udp 2122197247 ::ffff:10.0.0.1 50001 typ host");
+        assert_eq!(c.address.as_text(), "::ffff:10.0.0.1");
+        roundtrip(&c);
+        let c = p("candidate:8 1 udp 41885439 198.51.100.9 3478 typ relay raddr 0.0.0.0 rport 0 generation 0");
+        assert!(c.raddr.as_ref().unwrap().is_unspecified());
+        assert_eq!(c.rport, Some(0));
+        assert!(ConnectionAddress::Fqdn("X.LOCAL".into()).is_mdns());
+        assert!(ConnectionAddress::Fqdn("x.local.".into()).is_mdns());
+        assert!(!ConnectionAddress::Fqdn("local".into()).is_mdns());
+        assert!(!ConnectionAddress::Fqdn("example.com".into()).is_mdns());
+    }
+
+    #[test]
+    fn errors_are_precise() {
+        let cases: &[(&str, CandidateErrorKind, usize)] = &[
+            ("", K::Empty, 0),
+            ("a=candidate:", K::Empty, 12),
+            ("candidate:  \r\n", K::Empty, 10),
+            ("a=end-of-candidates", K::NotACandidate, 0),
+            ("candidate:1", K::MissingField("component id"), 11),
+            ("candidate:1 x udp 1 1.2.3.4 1 typ host", K::BadComponent, 12),
+            ("candidate:1 +1 udp 1 1.2.3.4 1 typ host", K::BadComponent, 12),
+            ("candidate:1  1 udp 1 1.2.3.4 1 typ host", K::BadSeparator, 12),
+            ("candidate:1 1 udp -5 1.2.3.4 1 typ host", K::BadPriority, 18),
+            ("candidate:1 1 udp 5 1.2.3.4.. 1 typ host", K::BadAddress, 20),
+            ("candidate:1 1 udp 5 [::1] 1 typ host", K::BadAddress, 20),
+            ("candidate:1 1 udp 5 1.2.3.4 65536 typ host", K::BadPort, 28),
+            ("candidate:1 1 udp 5 1.2.3.4 1 type host", K::BadType, 30),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ", K::MissingField("candidate type"), 33),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ srflx raddr", K::BadRaddr, 40),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ srflx raddr x..y rport 1", K::BadRaddr, 46),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ srflx rport 1x", K::BadRport, 46),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ host generation", K::DanglingExtension, 39),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ srflx raddr 1.1.1.1 generation 0 raddr 10.0.0.1", K::DuplicateField("raddr"), 67),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ host typ relay", K::DuplicateField("typ"), 39),
+            ("candidate:1 1 udp 5 1.2.3.4 1 typ host a\tb c", K::BadSeparator, 39),
+            ("candidate:ü 1 udp 5 1.2.3.4 1 typ host", K::BadFoundation, 10),
+        ];
+        for (s, kind, pos) in cases {
+            let e = parse_candidate(s).unwrap_err();
+            assert_eq!((e.kind, e.position), (*kind, *pos), "{s:?}: {e}");
+            assert_eq!(e.input, *s);
+            assert!(s.is_char_boundary(e.position));
+        }
+    }
+
+    #[test]
+    fn raddr_anywhere_after_type() {
+        let c = p("candidate:1 1 udp 5 1.2.3.4 1 typ srflx generation 0 RADDR 10.0.0.1 rport 9");
+        assert_eq!(c.raddr.unwrap().as_text(), "10.0.0.1");
+        assert_eq!(c.extensions, vec![("generation".to_string(), "0".to_string())]);
+    }
+
+    #[test]
+    fn empty_marker() {
+        assert!(is_empty_candidate(""));
+        assert!(is_empty_candidate("a=candidate:"));
+        assert!(is_empty_candidate("candidate: \r\n"));
+        assert!(!is_empty_candidate("a=end-of-candidates"));
+        assert!(!is_empty_candidate("candidate:1"));
+    }
+}

@@ -1,0 +1,20 @@
+//! IceVeil core: every protection decision the extension makes, as pure Rust with a thin wasm-bindgen layer.
+//!
+//! Module map:
+//! - [`addr`]: classifies IPv4/IPv6 addresses (private, CGNAT, link-local, …) from a cited range table.
+//! - [`candidate`]: the RFC 8839 ICE candidate grammar (parse + print, lossless).
+//! - [`verdict`]: modes and the per-candidate verdicts (Allow / Drop / Rewrite).
+//! - [`sdp`]: the lossless line-based SDP filter built on the verdicts.
+//! - [`config`]: user and managed settings, validated into safe defaults.
+//! - [`plan`]: what each mode asks of each browser, and who controls the setting.
+//! - `bindings` (wasm32 only): the one module that speaks `#[wasm_bindgen]`.
+
+pub mod addr;
+pub mod candidate;
+pub mod config;
+pub mod plan;
+pub mod sdp;
+pub mod verdict;
+
+#[cfg(target_arch = "wasm32")]
+pub mod bindings;

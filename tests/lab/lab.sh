@@ -1,0 +1,491 @@
+#!/usr/bin/env bash
+# Builds a closed, NATed network-namespace lab (client -> router -> "internet" with coturn + an HTTP proxy) so IceVeil's WebRTC-leak tests see real host/srflx/relay candidates without touching any real network.
+#
+# Usage: tests/lab/lab.sh up | down | status | check | exec -- CMD...
+# Needs root, iproute2, nftables, coturn (turnserver), tinyproxy, python3.
+# State (pids, logs, lab.env, lab.json) lives in ${IVL_LAB_DIR:-/tmp/ivl-lab}.
+# See tests/lab/README.md for the topology and the reasoning behind it.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE="${IVL_LAB_DIR:-/tmp/ivl-lab}"
+
+NS_CLIENT=ivl-client
+NS_ROUTER=ivl-router
+NS_NET=ivl-net
+# veth names (all created directly inside the namespaces; nothing lives in the host namespace)
+IF_C=ivl-c0   # in ivl-client, peer of IF_RC
+IF_RC=ivl-rc0 # in ivl-router, toward the client
+IF_RN=ivl-rn0 # in ivl-router, toward the "internet"
+IF_N=ivl-n0   # in ivl-net, peer of IF_RN
+
+CLIENT_IP=10.77.0.2
+ROUTER_IN_IP=10.77.0.1
+CLIENT_IP6=fd77::2
+ROUTER_IP6=fd77::1
+PUBLIC_IP=11.22.33.1
+NET_IP=11.22.33.2
+LAB_NET4=10.77.0.0/24
+PUB_NET4=11.22.33.0/24
+TURN_PORT=3478
+PROXY_PORT=3128
+TURN_USER=iceveil
+TURN_PASS=iceveil-lab
+TURN_REALM=lab.iceveil.test
+SOCKS_PORT=1080
+# Optional second proxy: IVL_LAB_SOCKS=1 also starts dante (SOCKS5) on $NET_IP:$SOCKS_PORT.
+WANT_SOCKS="${IVL_LAB_SOCKS:-0}"
+
+log() { printf '[lab] %s\n' "$*"; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"; }
+
+need_tools() {
+  local t missing=()
+  for t in ip nft turnserver tinyproxy python3 ss; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (apt-get install iproute2 nftables coturn tinyproxy python3)"
+}
+
+# The exact argv lab.sh gives its daemons; the config path under $STATE makes them unique to this lab.
+TURN_ARGV() { printf 'turnserver\0-c\0%s\0' "$STATE/turnserver.conf"; }
+PROXY_ARGV() { printf 'tinyproxy\0-d\0-c\0%s\0' "$STATE/tinyproxy.conf"; }
+SOCKS_ARGV() { printf 'danted\0-f\0%s\0-p\0%s\0-N\0001\0' "$STATE/danted.conf" "$STATE/danted.pid"; }
+is_lab_daemon() { # pid -> true if it runs one of the lab's daemon command lines (and is not a zombie)
+  local pid=$1 argv
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  argv=$(tr '\0' '\1' <"/proc/$pid/cmdline" 2>/dev/null)
+  [ "$argv" = "$(TURN_ARGV | tr '\0' '\1')" ] || [ "$argv" = "$(PROXY_ARGV | tr '\0' '\1')" ] ||
+    [ "$argv" = "$(SOCKS_ARGV | tr '\0' '\1')" ]
+}
+
+# Kill a pid recorded in a file, but only if it is still one of the lab's daemons
+# (guards against a stale pidfile pointing at a recycled pid).
+kill_pidfile() {
+  local f=$1 pid
+  [ -s "$f" ] || return 0
+  pid=$(tr -dc '0-9' <"$f")
+  if [ -n "$pid" ] && is_lab_daemon "$pid"; then kill "$pid" 2>/dev/null || true; fi
+  rm -f "$f"
+}
+
+# Daemons whose namespace was deleted behind our back (e.g. a manual `ip netns del`) are no longer
+# findable through `ip netns pids`; find them by their exact lab command line and kill them by pid.
+kill_orphan_daemons() {
+  local d pid
+  local comm
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    read -r comm <"$d/comm" 2>/dev/null || continue
+    case "$comm" in turnserver|tinyproxy|danted) ;; *) continue ;; esac
+    is_lab_daemon "$pid" && kill "$pid" 2>/dev/null
+  done
+  return 0
+}
+
+# Kill every process still inside one of the lab namespaces (by pid).
+kill_ns_pids() {
+  local ns=$1 pids pid i
+  ns_exists "$ns" || return 0
+  pids=$(ip netns pids "$ns" 2>/dev/null)
+  [ -n "$pids" ] || return 0
+  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -z "$pids" ] && return 0
+    sleep 0.2
+  done
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
+}
+
+cmd_down() {
+  need_root
+  local ns
+  # coturn.pid / proxy.pid: the pids lab.sh launched; turnserver.pid / tinyproxy.pid: the daemons' own
+  kill_pidfile "$STATE/coturn.pid"
+  kill_pidfile "$STATE/turnserver.pid"
+  kill_pidfile "$STATE/proxy.pid"
+  kill_pidfile "$STATE/tinyproxy.pid"
+  kill_pidfile "$STATE/socks.pid"
+  kill_orphan_daemons
+  for ns in $NS_NET $NS_ROUTER $NS_CLIENT; do
+    kill_ns_pids "$ns"
+    if ns_exists "$ns"; then ip netns del "$ns" 2>/dev/null || true; fi
+    rm -rf "/etc/netns/$ns"
+  done
+  # Nothing is created in the host namespace, but remove strays from older/broken runs.
+  for l in $IF_C $IF_RC $IF_RN $IF_N; do
+    ip link del "$l" 2>/dev/null || true
+  done
+  rmdir /etc/netns 2>/dev/null || true
+  rm -f "$STATE/lab.env" "$STATE/lab.json"
+  log "down"
+}
+
+write_configs() {
+  mkdir -p "$STATE"
+  chmod 755 "$STATE"
+  cat >"$STATE/turnserver.conf" <<EOF
+# generated by tests/lab/lab.sh - coturn for the IceVeil lab (runs in netns $NS_NET)
+listening-ip=$NET_IP
+relay-ip=$NET_IP
+listening-port=$TURN_PORT
+min-port=49152
+max-port=49999
+lt-cred-mech
+user=$TURN_USER:$TURN_PASS
+realm=$TURN_REALM
+fingerprint
+no-tls
+no-dtls
+no-cli
+no-rfc5780
+no-multicast-peers
+# coturn 4.6 denies no private ranges by default, but say explicitly which peers the lab relays to
+allowed-peer-ip=11.22.33.0-11.22.33.255
+allowed-peer-ip=10.77.0.0-10.77.0.255
+log-file=$STATE/turnserver.log
+simple-log
+no-stdout-log
+log-binding
+verbose
+pidfile=$STATE/turnserver.pid
+EOF
+  cat >"$STATE/tinyproxy.conf" <<EOF
+# generated by tests/lab/lab.sh - HTTP CONNECT proxy for WebRTC TURN-over-TCP (runs in netns $NS_NET)
+User nobody
+Group nogroup
+Port $PROXY_PORT
+Listen $NET_IP
+Timeout 600
+LogFile "$STATE/tinyproxy.log"
+LogLevel Info
+PidFile "$STATE/tinyproxy.pid"
+MaxClients 64
+# clients arrive masqueraded as $PUBLIC_IP; also accept un-NATed lab addresses
+Allow $PUB_NET4
+Allow $LAB_NET4
+# CONNECT only to the TURN port
+ConnectPort $TURN_PORT
+DisableViaHeader Yes
+# Serve nothing but the lab's "internet": every other host (browsers' background update/telemetry
+# requests arrive here too) gets a 403 instead of a DNS lookup or a connection attempt.
+FilterDefaultDeny Yes
+FilterType ere
+Filter "$STATE/tinyproxy.filter"
+EOF
+  printf '%s\n' '^11\.22\.33\.[0-9]+$' >"$STATE/tinyproxy.filter"
+  : >"$STATE/tinyproxy.log"
+  chown nobody:nogroup "$STATE/tinyproxy.log"
+  [ "$WANT_SOCKS" = 1 ] || return 0
+  cat >"$STATE/danted.conf" <<EOF
+# generated by tests/lab/lab.sh - optional SOCKS5 proxy (IVL_LAB_SOCKS=1), runs in netns $NS_NET
+logoutput: $STATE/danted.log
+internal: $NET_IP port = $SOCKS_PORT
+external: $NET_IP
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: error }
+# TURN port inside the lab only; anything else is refused
+socks pass { from: 0.0.0.0/0 to: $PUB_NET4 port = $TURN_PORT log: connect disconnect error }
+socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }
+EOF
+  : >"$STATE/danted.log"
+}
+
+wait_listen() { # ns proto addr:port tries
+  local ns=$1 proto=$2 ep=$3 i
+  for i in $(seq 1 "${4:-50}"); do
+    if nsx "$ns" ss -Hln"${proto}" "src $ep" 2>/dev/null | grep -q .; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+cmd_up() {
+  need_root
+  need_tools
+  cmd_down >/dev/null
+  mkdir -p "$STATE"
+  local ns
+  for ns in $NS_CLIENT $NS_ROUTER $NS_NET; do
+    ip netns add "$ns" || die "ip netns add $ns failed"
+    nsx "$ns" ip link set lo up
+    # Keep name resolution inside the namespace: nothing answers on 127.0.0.1:53, so lookups fail fast.
+    mkdir -p "/etc/netns/$ns"
+    printf 'nameserver 127.0.0.1\n' >"/etc/netns/$ns/resolv.conf"
+  done
+
+  # client <-> router
+  ip link add "$IF_C" netns $NS_CLIENT type veth peer name "$IF_RC" netns $NS_ROUTER || die "veth client/router"
+  # router <-> net
+  ip link add "$IF_RN" netns $NS_ROUTER type veth peer name "$IF_N" netns $NS_NET || die "veth router/net"
+
+  nsx $NS_CLIENT ip addr add $CLIENT_IP/24 dev $IF_C
+  nsx $NS_CLIENT ip -6 addr add $CLIENT_IP6/64 dev $IF_C nodad
+  nsx $NS_CLIENT ip link set $IF_C up
+  nsx $NS_CLIENT ip route add default via $ROUTER_IN_IP
+  nsx $NS_CLIENT ip -6 route add default via $ROUTER_IP6
+
+  nsx $NS_ROUTER ip addr add $ROUTER_IN_IP/24 dev $IF_RC
+  nsx $NS_ROUTER ip -6 addr add $ROUTER_IP6/64 dev $IF_RC nodad
+  nsx $NS_ROUTER ip addr add $PUBLIC_IP/24 dev $IF_RN
+  nsx $NS_ROUTER ip link set $IF_RC up
+  nsx $NS_ROUTER ip link set $IF_RN up
+  nsx $NS_ROUTER sysctl -qw net.ipv4.ip_forward=1
+  nsx $NS_ROUTER sysctl -qw net.ipv6.conf.all.forwarding=0
+  # The router has no default route: anything not for 10.77.0.0/24 or 11.22.33.0/24 is unroutable.
+  nsx $NS_ROUTER nft -f - <<EOF || die "nft ruleset"
+table inet ivl_lab {
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+    iifname "$IF_RC" oifname "$IF_RN" ip saddr $LAB_NET4 ip daddr $PUB_NET4 accept
+  }
+}
+table ip ivl_nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "$IF_RN" ip saddr $LAB_NET4 masquerade
+  }
+}
+EOF
+
+  nsx $NS_NET ip addr add $NET_IP/24 dev $IF_N
+  nsx $NS_NET ip link set $IF_N up
+  # No route back to 10.77.0.0/24: like the real internet, ivl-net only ever sees the NATed $PUBLIC_IP.
+
+  write_configs
+  rm -f "$STATE/turnserver.pid" "$STATE/tinyproxy.pid"
+  : >"$STATE/turnserver.log"
+
+  # coturn in the foreground (no -o), detached from our session; `ip netns exec` execs, so $! is turnserver's pid.
+  setsid ip netns exec $NS_NET turnserver -c "$STATE/turnserver.conf" \
+    </dev/null >"$STATE/turnserver.out" 2>&1 &
+  echo $! >"$STATE/coturn.pid"
+  # tinyproxy in the foreground too (-d); it writes its own pidfile.
+  setsid ip netns exec $NS_NET tinyproxy -d -c "$STATE/tinyproxy.conf" \
+    </dev/null >"$STATE/tinyproxy.out" 2>&1 &
+  echo $! >"$STATE/proxy.pid"
+
+  if [ "$WANT_SOCKS" = 1 ]; then
+    command -v danted >/dev/null || die "IVL_LAB_SOCKS=1 needs danted (apt-get install dante-server)"
+    setsid ip netns exec $NS_NET danted -f "$STATE/danted.conf" -p "$STATE/danted.pid" -N 1 \
+      </dev/null >"$STATE/danted.out" 2>&1 &
+    echo $! >"$STATE/socks.pid"
+  fi
+
+  wait_listen $NS_NET u "$NET_IP:$TURN_PORT" || { tail -20 "$STATE/turnserver.out" "$STATE/turnserver.log" >&2; die "coturn did not listen on UDP $NET_IP:$TURN_PORT"; }
+  wait_listen $NS_NET t "$NET_IP:$TURN_PORT" || die "coturn did not listen on TCP $NET_IP:$TURN_PORT"
+  wait_listen $NS_NET t "$NET_IP:$PROXY_PORT" || { tail -20 "$STATE/tinyproxy.out" >&2; die "tinyproxy did not listen on $NET_IP:$PROXY_PORT"; }
+  if [ "$WANT_SOCKS" = 1 ]; then
+    wait_listen $NS_NET t "$NET_IP:$SOCKS_PORT" || { tail -20 "$STATE/danted.out" >&2; die "danted did not listen on $NET_IP:$SOCKS_PORT"; }
+  fi
+  local turn_pid proxy_pid
+  turn_pid=$(cat "$STATE/coturn.pid")
+  proxy_pid=$(cat "$STATE/proxy.pid")
+  cat >"$STATE/lab.env" <<EOF
+LAB_STATE_DIR=$STATE
+LAB_CLIENT_NS=$NS_CLIENT
+LAB_CLIENT_IP=$CLIENT_IP
+LAB_CLIENT_IP6=$CLIENT_IP6
+LAB_ROUTER_IP=$ROUTER_IN_IP
+LAB_PUBLIC_IP=$PUBLIC_IP
+LAB_NET_IP=$NET_IP
+LAB_STUN_URL=stun:$NET_IP:$TURN_PORT
+LAB_TURN_UDP_URL='turn:$NET_IP:$TURN_PORT?transport=udp'
+LAB_TURN_TCP_URL='turn:$NET_IP:$TURN_PORT?transport=tcp'
+LAB_TURN_USER=$TURN_USER
+LAB_TURN_PASS=$TURN_PASS
+LAB_TURN_REALM=$TURN_REALM
+LAB_PROXY=http://$NET_IP:$PROXY_PORT
+LAB_PROXY_HOST=$NET_IP
+LAB_PROXY_PORT=$PROXY_PORT
+LAB_TURN_PID=$turn_pid
+LAB_PROXY_PID=$proxy_pid
+LAB_TURN_LOG=$STATE/turnserver.log
+LAB_PROXY_LOG=$STATE/tinyproxy.log
+EOF
+  local socks_json=""
+  if [ "$WANT_SOCKS" = 1 ]; then
+    printf 'LAB_SOCKS_PROXY=socks5://%s:%s\nLAB_SOCKS_PID=%s\nLAB_SOCKS_LOG=%s\n' \
+      $NET_IP $SOCKS_PORT "$(cat "$STATE/socks.pid")" "$STATE/danted.log" >>"$STATE/lab.env"
+    socks_json=$(printf ',\n  "socksProxy": "socks5://%s:%s",\n  "socksPid": %s,\n  "socksLog": "%s"' \
+      $NET_IP $SOCKS_PORT "$(cat "$STATE/socks.pid")" "$STATE/danted.log")
+  fi
+  cat >"$STATE/lab.json" <<EOF
+{
+  "stateDir": "$STATE",
+  "clientNs": "$NS_CLIENT",
+  "clientIp": "$CLIENT_IP",
+  "clientIp6": "$CLIENT_IP6",
+  "routerIp": "$ROUTER_IN_IP",
+  "publicIp": "$PUBLIC_IP",
+  "netIp": "$NET_IP",
+  "stunUrl": "stun:$NET_IP:$TURN_PORT",
+  "turnUdpUrl": "turn:$NET_IP:$TURN_PORT?transport=udp",
+  "turnTcpUrl": "turn:$NET_IP:$TURN_PORT?transport=tcp",
+  "turnUser": "$TURN_USER",
+  "turnPass": "$TURN_PASS",
+  "turnRealm": "$TURN_REALM",
+  "proxy": "http://$NET_IP:$PROXY_PORT",
+  "proxyHost": "$NET_IP",
+  "proxyPort": $PROXY_PORT,
+  "turnPid": $turn_pid,
+  "proxyPid": $proxy_pid,
+  "turnLog": "$STATE/turnserver.log",
+  "proxyLog": "$STATE/tinyproxy.log"$socks_json
+}
+EOF
+  cat <<EOF
+[lab] up (state: $STATE)
+  $NS_CLIENT  $IF_C  $CLIENT_IP/24  $CLIENT_IP6/64  default via $ROUTER_IN_IP
+  $NS_ROUTER  $IF_RC $ROUTER_IN_IP/24  |  $IF_RN $PUBLIC_IP/24 (masquerade $LAB_NET4)
+  $NS_NET     $IF_N  $NET_IP/24
+  coturn      stun/turn udp+tcp $NET_IP:$TURN_PORT  user $TURN_USER/$TURN_PASS realm $TURN_REALM  pid $turn_pid
+  tinyproxy   http://$NET_IP:$PROXY_PORT (CONNECT to :$TURN_PORT only)  pid $proxy_pid
+  env: $STATE/lab.env   json: $STATE/lab.json
+EOF
+  if [ "$WANT_SOCKS" = 1 ]; then echo "  dante       socks5://$NET_IP:$SOCKS_PORT (to :$TURN_PORT in $PUB_NET4 only)  pid $(cat "$STATE/socks.pid")"; fi
+}
+
+probe() { nsx $NS_CLIENT python3 "$HERE/stun_probe.py" "$@"; }
+
+is_up() {
+  ns_exists $NS_CLIENT && ns_exists $NS_ROUTER && ns_exists $NS_NET && [ -s "$STATE/lab.env" ]
+}
+
+cmd_status() {
+  need_root
+  if ! is_up; then echo "lab: down"; return 1; fi
+  local tp pp rc=0
+  tp=$(cat "$STATE/coturn.pid" 2>/dev/null)
+  pp=$(cat "$STATE/proxy.pid" 2>/dev/null)
+  echo "lab: up (state $STATE)"
+  if [ -n "$tp" ] && is_lab_daemon "$tp"; then echo "  coturn    pid $tp running"; else echo "  coturn    NOT running"; rc=1; fi
+  if [ -n "$pp" ] && is_lab_daemon "$pp"; then echo "  tinyproxy pid $pp running"; else echo "  tinyproxy NOT running"; rc=1; fi
+  if [ -s "$STATE/socks.pid" ]; then
+    if is_lab_daemon "$(cat "$STATE/socks.pid")"; then echo "  danted    pid $(cat "$STATE/socks.pid") running"; else echo "  danted    NOT running"; rc=1; fi
+  fi
+  local out
+  if out=$(probe binding --server $NET_IP:$TURN_PORT --expect-mapped $PUBLIC_IP); then
+    echo "  STUN binding from $NS_CLIENT: ok $out"
+  else
+    echo "  STUN binding from $NS_CLIENT: FAILED $out"; rc=1
+  fi
+  return $rc
+}
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); printf 'ok   - %s\n' "$*"; }
+bad() { FAIL=$((FAIL + 1)); printf 'FAIL - %s\n' "$*"; }
+expect() { # description, command...
+  local d=$1; shift
+  local out
+  if out=$("$@" 2>&1); then ok "$d${out:+  ($out)}"; else bad "$d${out:+  ($out)}"; fi
+}
+expect_not() { # passes only on exit code 1 (a real negative answer), not on a tool error
+  local d=$1; shift
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  case $rc in
+    0) bad "$d  (unexpectedly succeeded: $out)" ;;
+    1) ok "$d${out:+  ($out)}" ;;
+    *) bad "$d  (probe error rc=$rc: $out)" ;;
+  esac
+}
+
+route_only_via_router() { # dest
+  local r
+  r=$(nsx $NS_CLIENT ip route get "$1" 2>&1) || { echo "no route"; return 0; }
+  case "$r" in *"via $ROUTER_IN_IP dev $IF_C"*) echo "via router only";; *) echo "$r"; return 1;; esac
+}
+router_has_no_default() {
+  if nsx $NS_ROUTER ip route show default | grep -q .; then echo "router has a default route"; return 1; fi
+  if nsx $NS_NET ip route show default | grep -q .; then echo "ivl-net has a default route"; return 1; fi
+  nsx $NS_ROUTER ip route get 192.0.2.2 >/dev/null 2>&1 && { echo "router routes 192.0.2.2"; return 1; }
+  echo "router/net have no default route; 192.0.2.2 unroutable there"
+}
+no_host_links() {
+  local ns l
+  for ns in $NS_CLIENT $NS_ROUTER $NS_NET; do
+    l=$(nsx "$ns" ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -vxE "lo|$IF_C|$IF_RC|$IF_RN|$IF_N")
+    [ -z "$l" ] || { echo "$ns has unexpected links: $l"; return 1; }
+  done
+  echo "only lo + lab veths in the namespaces"
+}
+client_addrs() {
+  local a
+  a=$(nsx $NS_CLIENT ip -o addr show dev $IF_C)
+  case "$a" in *"inet $CLIENT_IP/24"*"inet6 $CLIENT_IP6/64"*) echo "$CLIENT_IP $CLIENT_IP6";; *) echo "$a"; return 1;; esac
+}
+ping_c() { probe ping --host "$1"; }
+
+wrong_password() {
+  local out
+  out=$(probe allocate --server $NET_IP:$TURN_PORT --user $TURN_USER --password wrong)
+  case "$out" in *'"ok": false'*401*) echo "$out"; return 1;; esac
+  echo "$out"
+  case "$out" in *'"ok": true'*) return 0;; esac
+  return 2
+}
+
+cmd_check() {
+  need_root
+  is_up || die "lab is not up (run: $0 up)"
+  log "check 1: confinement"
+  expect "client reaches $NET_IP (ICMP echo)" ping_c $NET_IP
+  expect "client route to 192.0.2.1 goes only via router" route_only_via_router 192.0.2.1
+  expect "no links to the host namespace" no_host_links
+  expect "client has IPv4 $CLIENT_IP and ULA $CLIENT_IP6" client_addrs
+  expect "router/net have no onward route" router_has_no_default
+  expect_not "client cannot ping the host's eth0 192.0.2.2" ping_c 192.0.2.2
+  expect_not "client cannot ping 192.0.2.1" ping_c 192.0.2.1
+  log "check 2: STUN through the NAT"
+  expect "STUN binding (udp) maps to $PUBLIC_IP" probe binding --server $NET_IP:$TURN_PORT --expect-mapped $PUBLIC_IP
+  expect "STUN binding (tcp) maps to $PUBLIC_IP" probe binding --tcp --server $NET_IP:$TURN_PORT --expect-mapped $PUBLIC_IP
+  log "check 3: TURN allocate with long-term credentials"
+  expect "TURN allocate over UDP -> relay on $NET_IP" probe allocate --server $NET_IP:$TURN_PORT --user $TURN_USER --password $TURN_PASS --expect-relay-ip $NET_IP
+  expect "TURN allocate over TCP -> relay on $NET_IP" probe allocate --tcp --server $NET_IP:$TURN_PORT --user $TURN_USER --password $TURN_PASS --expect-relay-ip $NET_IP
+  expect_not "TURN allocate with a wrong password is refused" wrong_password
+  log "check 4: HTTP CONNECT proxy"
+  local before after
+  before=$(grep -c "Established connection to host \"$NET_IP\"" "$STATE/tinyproxy.log" 2>/dev/null)
+  expect "TURN allocate over TCP through CONNECT $NET_IP:$PROXY_PORT" probe allocate --http-proxy $NET_IP:$PROXY_PORT --server $NET_IP:$TURN_PORT --user $TURN_USER --password $TURN_PASS --expect-relay-ip $NET_IP
+  after=$(grep -c "Established connection to host \"$NET_IP\"" "$STATE/tinyproxy.log" 2>/dev/null)
+  if [ "${after:-0}" -gt "${before:-0}" ]; then ok "proxy log shows the CONNECT tunnel to $NET_IP"; else bad "proxy log has no new tunnel line ($STATE/tinyproxy.log)"; fi
+  expect_not "proxy refuses CONNECT to a port other than $TURN_PORT" probe allocate --http-proxy $NET_IP:$PROXY_PORT --server $NET_IP:22 --user x --password y
+  expect_not "proxy refuses CONNECT to a host outside the lab (192.0.2.2)" probe allocate --http-proxy $NET_IP:$PROXY_PORT --server 192.0.2.2:$TURN_PORT --user x --password y
+  if [ -s "$STATE/socks.pid" ]; then
+    log "check 5: SOCKS5 proxy (IVL_LAB_SOCKS=1)"
+    expect "TURN allocate over TCP through SOCKS5 $NET_IP:$SOCKS_PORT" probe allocate --socks5 $NET_IP:$SOCKS_PORT --server $NET_IP:$TURN_PORT --user $TURN_USER --password $TURN_PASS --expect-relay-ip $NET_IP
+    expect_not "SOCKS5 refuses a host outside the lab (192.0.2.2)" probe allocate --socks5 $NET_IP:$SOCKS_PORT --server 192.0.2.2:$TURN_PORT --user x --password y
+  fi
+  echo "$PASS passed, $FAIL failed"
+  [ "$FAIL" -eq 0 ]
+}
+
+cmd_exec() {
+  need_root
+  [ "${1:-}" = "--" ] && shift
+  [ $# -gt 0 ] || die "usage: $0 exec -- CMD..."
+  ns_exists $NS_CLIENT || die "lab is not up (run: $0 up)"
+  [ -s "$STATE/lab.env" ] && { set -a; . "$STATE/lab.env"; set +a; }
+  exec ip netns exec $NS_CLIENT "$@"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  check) cmd_check ;;
+  exec) shift; cmd_exec "$@" ;;
+  *) echo "usage: $0 up|down|status|check|exec -- CMD..." >&2; exit 2 ;;
+esac
