@@ -115,7 +115,14 @@ run_tests() {
     step "fuzz smoke (bounded)"
     scripts/fuzz-smoke.sh || failed+=("fuzz smoke")
   fi
-  step "web-ext lint dist/firefox"
+  step "core at the JS boundary: wasm-bindgen-test in headless Chromium and Firefox"
+  local drv
+  for drv in CHROMEDRIVER=/usr/bin/chromedriver "GECKODRIVER=$GECKODRIVER"; do
+    env "$drv" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" WASM_BINDGEN_TEST_TIMEOUT=120 \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
+      cargo test --quiet --target wasm32-unknown-unknown --test wasm || failed+=("wasm-bindgen-test ${drv%%=*}")
+  done
+  step "web-ext lint dist/firefox, Chromium manifest check"
   node tests/lint.mjs || failed+=("web-ext lint")
   step "real browsers: Chromium $(chromium --version 2>/dev/null | awk '{print $2}') and Firefox $(firefox-esr --version 2>/dev/null | awk '{print $3}') (node --test, inside the lab)"
   tests/lab/with-lab.sh node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ || failed+=("browser tests")

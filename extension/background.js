@@ -2,7 +2,7 @@
 // Listeners are registered synchronously at the top; the Rust core starts lazily inside them.
 import * as api from './lib/api.js';
 import { core } from './lib/core.js';
-import { handlePageMessage, isPageMessage } from './lib/page-layer.js';
+import { handlePageMessage, isPageMessage, syncDisableScript } from './lib/page-layer.js';
 
 const POLICY = 'webRTCIPHandlingPolicy';
 const PEER = 'peerConnectionEnabled';
@@ -100,6 +100,7 @@ async function apply(reason) {
   }
   if (pending.length) state = await readState(wasm);
   state.reason = reason;
+  await syncDisableScript(state.mode).catch((err) => console.error('IceVeil: disable-mode script', err));
   await showBadge(state);
   return state;
 }
@@ -133,6 +134,7 @@ async function setMode(mode) {
   const items = { mode };
   if (mode !== 'off') items.lastOnMode = mode;
   await api.setLocal(items);
+  settingsCache = null; // storage.onChanged may arrive after set() resolves (Firefox)
   return serial(() => apply('user-set-mode'));
 }
 

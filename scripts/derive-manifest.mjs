@@ -8,8 +8,10 @@ if (browser === 'chrome') {
   delete m.browser_specific_settings;
   delete m.background.scripts;
 } else if (browser === 'firefox') {
-  // Firefox runs background.scripts as an event page; `key` and minimum_chrome_version are Chromium-only.
+  // Firefox runs background.scripts as an event page; `key`, minimum_chrome_version and the managed
+  // schema are Chromium-only (Firefox reads managed storage from policies.json `3rdparty` without a schema).
   delete m.key;
+  delete m.storage;
   delete m.minimum_chrome_version;
   delete m.background.service_worker;
 } else {

@@ -123,7 +123,7 @@ impl<'a> AddrRef<'a> {
         let looks_ip = s.contains(':') || s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
         if looks_ip || s.contains('%') {
             if let Ok((ip, zone)) = parse_ip_with_zone(s) {
-                if zone.is_none_or(is_valid_zone) {
+                if zone.map_or(true, is_valid_zone) {
                     return Some(AddrRef::Ip { ip, zone, text: s });
                 }
             }
@@ -498,13 +498,18 @@ fn is_ext_value(s: &str) -> bool {
 
 /// Parses without allocating (except for the error).
 pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateError> {
-    let err = |position: usize, kind: CandidateErrorKind| CandidateError { input: input.to_string(), position, kind };
+    parse_ref_lite(input).map_err(|(position, kind)| CandidateError { input: input.to_string(), position, kind })
+}
+
+/// [`parse_candidate_ref`] with a bare (position, kind) error: never allocates.
+pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, CandidateErrorKind)> {
+    let err = |position: usize, kind: CandidateErrorKind| (position, kind);
     let (body, base) = strip_prefixes(input).map_err(|k| err(0, k))?;
     if body.is_empty() {
         return Err(err(base, CandidateErrorKind::Empty));
     }
     let mut toks = Tokens { body, off: 0, done: false };
-    let mut next = |what: &'static str| -> Result<(&str, usize), CandidateError> {
+    let mut next = |what: &'static str| -> Result<(&str, usize), (usize, CandidateErrorKind)> {
         let (tok, at) = toks
             .next()
             .ok_or_else(|| err(base + body.len(), CandidateErrorKind::MissingField(what)))?;
@@ -550,12 +555,12 @@ pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateErr
     loop {
         let (name, p) = match next("extension") {
             Ok(x) => x,
-            Err(e) if matches!(e.kind, CandidateErrorKind::MissingField(_)) => break,
+            Err((_, CandidateErrorKind::MissingField(_))) => break,
             Err(e) => return Err(e),
         };
         let (value, vp) = match next("extension value") {
             Ok(x) => x,
-            Err(e) if matches!(e.kind, CandidateErrorKind::MissingField(_)) => {
+            Err((_, CandidateErrorKind::MissingField(_))) => {
                 let kind = if name.eq_ignore_ascii_case("raddr") {
                     CandidateErrorKind::BadRaddr
                 } else if name.eq_ignore_ascii_case("rport") {

@@ -1,1 +1,713 @@
-//! (stub, being written)
+//! Validates everything users and administrators can set, turning any stored JSON into safe settings plus plain-English issues.
+//!
+//! Nothing here panics on any JSON value. A value that is absent or `null` silently takes its
+//! default; a value that is present but wrong takes its default too and is reported as a
+//! [`ConfigIssue`] whose message names the bad value, for the popup to show.
+
+use crate::verdict::Mode;
+use serde_json::Value;
+
+/// One STUN/TURN server, RTCIceServer-shaped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+impl IceServer {
+    pub fn url(u: &str) -> IceServer {
+        IceServer { urls: vec![u.to_string()], username: None, credential: None }
+    }
+}
+
+/// Public, well-known STUN servers used by the self-test when nothing else is configured.
+pub const DEFAULT_ICE_SERVERS: [&str; 3] =
+    ["stun:stun.l.google.com:19302", "stun:stun.cloudflare.com:3478", "stun:stun.nextcloud.com:443"];
+
+/// The effective settings.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub mode: Mode,
+    /// Normalised origin patterns (see [`validate_origin_pattern`]) where IceVeil stands aside.
+    pub exceptions: Vec<String>,
+    pub self_test_ice_servers: Vec<IceServer>,
+    /// Set by policy: the user may not change the settings.
+    pub locked: bool,
+}
+
+pub fn default_ice_servers() -> Vec<IceServer> {
+    DEFAULT_ICE_SERVERS.iter().map(|u| IceServer::url(u)).collect()
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { mode: Mode::DEFAULT, exceptions: Vec::new(), self_test_ice_servers: default_ice_servers(), locked: false }
+    }
+}
+
+/// A problem with one configured value, for the popup.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigIssue {
+    /// The key path, e.g. `mode`, `exceptions[2]`, `selfTestIceServers[0].urls[1]`.
+    pub key: String,
+    /// A plain English sentence naming the bad value.
+    pub message: String,
+}
+
+fn issue(key: impl Into<String>, message: String) -> ConfigIssue {
+    ConfigIssue { key: key.into(), message }
+}
+
+/// Settings pushed by an administrator (enterprise policy / `storage.managed`); `None` = not set.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedSettings {
+    pub mode: Option<Mode>,
+    pub exceptions: Option<Vec<String>>,
+    pub self_test_ice_servers: Option<Vec<IceServer>>,
+    pub locked: Option<bool>,
+}
+
+/// A value and what was wrong on the way to it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Validated<T> {
+    pub value: T,
+    pub issues: Vec<ConfigIssue>,
+}
+
+/// A short, bounded rendering of a JSON value for messages.
+fn show(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn read_mode(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Mode> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => match Mode::parse(s) {
+            Some(m) => Some(m),
+            None => {
+                issues.push(issue(
+                    key,
+                    format!(
+                        "The mode {:?} is not one IceVeil knows (off, hide-local, proxy-only or disable), so it was ignored.",
+                        s
+                    ),
+                ));
+                None
+            }
+        },
+        other => {
+            issues.push(issue(
+                key,
+                format!("The mode must be a text such as \"hide-local\", but it is {} ({}), so it was ignored.", type_name(other), show(other)),
+            ));
+            None
+        }
+    }
+}
+
+fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<String>> {
+    let items = match v {
+        Value::Null => return None,
+        Value::Array(items) => items,
+        other => {
+            issues.push(issue(
+                key,
+                format!("The site exceptions must be a list of site patterns, but they are {} ({}), so none were used.", type_name(other), show(other)),
+            ));
+            return None;
+        }
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let k = format!("{key}[{i}]");
+        match item {
+            Value::String(s) => match validate_origin_pattern(s) {
+                Ok(p) => {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+                Err(why) => issues.push(issue(k, format!("The site exception {s:?} was ignored: {why}"))),
+            },
+            other => issues.push(issue(
+                k,
+                format!("A site exception must be a text such as \"https://meet.example.com\", but {} is {}, so it was ignored.", show(other), type_name(other)),
+            )),
+        }
+    }
+    Some(out)
+}
+
+fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<IceServer>> {
+    let items = match v {
+        Value::Null => return None,
+        Value::Array(items) => items,
+        other => {
+            issues.push(issue(
+                key,
+                format!("The self-test servers must be a list, but they are {} ({}), so the default servers are used.", type_name(other), show(other)),
+            ));
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let k = format!("{key}[{i}]");
+        match item {
+            Value::String(u) => match validate_ice_server_url(u) {
+                Ok(()) => out.push(IceServer::url(u.trim())),
+                Err(why) => issues.push(issue(k, format!("The self-test server {u:?} was ignored: {why}"))),
+            },
+            Value::Object(map) => {
+                let urls: Vec<String> = match map.get("urls").or_else(|| map.get("url")) {
+                    Some(Value::String(u)) => vec![u.clone()],
+                    Some(Value::Array(list)) => list
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, x)| match x {
+                            Value::String(u) => Some(u.clone()),
+                            other => {
+                                issues.push(issue(
+                                    format!("{k}.urls[{j}]"),
+                                    format!("A server address must be a text such as \"stun:stun.example.org:3478\", but {} is {}, so it was ignored.", show(other), type_name(other)),
+                                ));
+                                None
+                            }
+                        })
+                        .collect(),
+                    Some(other) => {
+                        issues.push(issue(
+                            format!("{k}.urls"),
+                            format!("The server's urls must be a text or a list of texts, but they are {} ({}), so this server was ignored.", type_name(other), show(other)),
+                        ));
+                        continue;
+                    }
+                    None => {
+                        issues.push(issue(k, format!("The self-test server {} has no \"urls\", so it was ignored.", show(item))));
+                        continue;
+                    }
+                };
+                let mut good = Vec::new();
+                for (j, u) in urls.iter().enumerate() {
+                    match validate_ice_server_url(u) {
+                        Ok(()) => good.push(u.trim().to_string()),
+                        Err(why) => issues.push(issue(format!("{k}.urls[{j}]"), format!("The server address {u:?} was ignored: {why}"))),
+                    }
+                }
+                let text_field = |name: &str, issues: &mut Vec<ConfigIssue>| match map.get(name) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(other) => {
+                        issues.push(issue(
+                            format!("{k}.{name}"),
+                            format!("The server's {name} must be a text, but it is {}, so it was left out.", type_name(other)),
+                        ));
+                        None
+                    }
+                };
+                let username = text_field("username", issues);
+                let credential = text_field("credential", issues);
+                if !good.is_empty() {
+                    out.push(IceServer { urls: good, username, credential });
+                }
+            }
+            other => issues.push(issue(
+                k,
+                format!("A self-test server must be a text such as \"stun:stun.example.org:3478\" or an object with \"urls\", but {} is {}, so it was ignored.", show(other), type_name(other)),
+            )),
+        }
+    }
+    if out.is_empty() && !items.is_empty() {
+        issues.push(issue(key, "None of the self-test servers could be used, so the default servers are used instead.".to_string()));
+        return None;
+    }
+    Some(out)
+}
+
+fn read_bool(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<bool> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(*b),
+        other => {
+            issues.push(issue(key, format!("\"{key}\" must be true or false, but it is {}, so it was ignored.", show(other))));
+            None
+        }
+    }
+}
+
+fn root_object<'a>(v: &'a Value, what: &str, issues: &mut Vec<ConfigIssue>) -> Option<&'a serde_json::Map<String, Value>> {
+    match v {
+        Value::Object(map) => Some(map),
+        Value::Null => None,
+        other => {
+            issues.push(issue(
+                "",
+                format!("The {what} should be an object of settings, but it is {} ({}), so it was ignored.", type_name(other), show(other)),
+            ));
+            None
+        }
+    }
+}
+
+/// Validates the user's `storage.local` content (keys `mode`, `exceptions`, `selfTestIceServers`).
+/// `locked` is not a user setting and is ignored here.
+pub fn validate_user(v: &Value) -> Validated<Settings> {
+    let mut issues = Vec::new();
+    let mut s = Settings::default();
+    if let Some(map) = root_object(v, "stored settings", &mut issues) {
+        if let Some(m) = map.get("mode").and_then(|x| read_mode("mode", x, &mut issues)) {
+            s.mode = m;
+        }
+        if let Some(e) = map.get("exceptions").and_then(|x| read_exceptions("exceptions", x, &mut issues)) {
+            s.exceptions = e;
+        }
+        if let Some(i) = map.get("selfTestIceServers").and_then(|x| read_ice_servers("selfTestIceServers", x, &mut issues)) {
+            s.self_test_ice_servers = i;
+        }
+    }
+    Validated { value: s, issues }
+}
+
+/// Validates administrator policy (`storage.managed`; keys `mode`, `locked`, `exceptions`, `selfTestIceServers`).
+/// `null` / undefined means "no policy" and gives an empty result without issues.
+pub fn validate_managed(v: &Value) -> Validated<ManagedSettings> {
+    let mut issues = Vec::new();
+    let mut m = ManagedSettings::default();
+    if let Some(map) = root_object(v, "policy", &mut issues) {
+        m.mode = map.get("mode").and_then(|x| read_mode("mode", x, &mut issues));
+        m.locked = map.get("locked").and_then(|x| read_bool("locked", x, &mut issues));
+        m.exceptions = map.get("exceptions").and_then(|x| read_exceptions("exceptions", x, &mut issues));
+        m.self_test_ice_servers =
+            map.get("selfTestIceServers").and_then(|x| read_ice_servers("selfTestIceServers", x, &mut issues));
+    }
+    Validated { value: m, issues }
+}
+
+/// Applies policy over the user's settings, key by key.
+pub fn merge(user: &Settings, managed: &ManagedSettings) -> Settings {
+    Settings {
+        mode: managed.mode.unwrap_or(user.mode),
+        exceptions: managed.exceptions.clone().unwrap_or_else(|| user.exceptions.clone()),
+        self_test_ice_servers: managed.self_test_ice_servers.clone().unwrap_or_else(|| user.self_test_ice_servers.clone()),
+        locked: managed.locked.unwrap_or(user.locked),
+    }
+}
+
+/// A parsed origin pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pattern {
+    /// `http`, `https` or `*`.
+    scheme: String,
+    /// Lowercase host; for IPv6 with brackets.
+    host: String,
+    /// `*.host`: also every subdomain.
+    wildcard: bool,
+    port: Option<u16>,
+}
+
+impl Pattern {
+    fn render(&self) -> String {
+        let star = if self.wildcard { "*." } else { "" };
+        match self.port {
+            Some(p) => format!("{}://{star}{}:{p}", self.scheme, self.host),
+            None => format!("{}://{star}{}", self.scheme, self.host),
+        }
+    }
+}
+
+fn is_dns_label(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}
+
+/// Splits `host[:port]` (host may be `[v6]`). Returns (host, port text).
+fn split_host_port(hp: &str) -> Result<(&str, Option<&str>), String> {
+    if let Some(rest) = hp.strip_prefix('[') {
+        let Some(end) = rest.find(']') else { return Err("the IPv6 address has no closing \"]\".".into()) };
+        let host = &hp[..end + 2];
+        let after = &rest[end + 1..];
+        return match after {
+            "" => Ok((host, None)),
+            _ => match after.strip_prefix(':') {
+                Some(p) => Ok((host, Some(p))),
+                None => Err(format!("unexpected text {after:?} after the address.")),
+            },
+        };
+    }
+    match hp.rsplit_once(':') {
+        Some((h, p)) => Ok((h, Some(p))),
+        None => Ok((hp, None)),
+    }
+}
+
+fn parse_port_text(p: &str) -> Result<u16, String> {
+    if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("the port {p:?} is not a number from 1 to 65535."));
+    }
+    match p.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("the port {p:?} is not a number from 1 to 65535.")),
+    }
+}
+
+fn parse_pattern(p: &str) -> Result<Pattern, String> {
+    let t = p.trim();
+    if t.is_empty() {
+        return Err("it is empty.".into());
+    }
+    if t == "*" || t == "<all_urls>" || t.starts_with('<') {
+        return Err(format!("{t:?} would match every site; name the sites instead."));
+    }
+    let (scheme, rest) = match t.split_once("://") {
+        Some((s, r)) => (s.to_ascii_lowercase(), r),
+        None if t.contains('/') => return Err(format!("{t:?} is not a site pattern such as \"https://meet.example.com\".")),
+        None => ("https".to_string(), t),
+    };
+    if !matches!(scheme.as_str(), "http" | "https" | "*") {
+        return Err(format!("the scheme {scheme:?} is not supported; use http, https or *."));
+    }
+    // Tolerate one trailing "/"; anything else after the host is a path.
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains(['/', '?', '#', '@', ' ', '\\']) {
+        return Err("patterns name whole sites and cannot contain a path, query, user name or spaces.".into());
+    }
+    let (host_text, port_text) = split_host_port(rest)?;
+    let port = match port_text {
+        Some(pt) => Some(parse_port_text(pt)?),
+        None => None,
+    };
+    let host_lc = host_text.to_ascii_lowercase();
+    let (wildcard, host) = match host_lc.strip_prefix("*.") {
+        Some(h) => (true, h.to_string()),
+        None => (false, host_lc),
+    };
+    if host.is_empty() || host == "*" {
+        return Err("it would match every site; name the sites instead.".into());
+    }
+    if host.contains('*') {
+        return Err("\"*\" is only allowed as the first label, as in \"https://*.example.com\".".into());
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        if wildcard {
+            return Err("a wildcard cannot be used with an IP address.".into());
+        }
+        let ip: std::net::Ipv6Addr = inner.parse().map_err(|_| format!("{inner:?} is not an IPv6 address."))?;
+        return Ok(Pattern { scheme, host: format!("[{ip}]"), wildcard, port });
+    }
+    if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+        if wildcard {
+            return Err("a wildcard cannot be used with an IP address.".into());
+        }
+        return Ok(Pattern { scheme, host: ip.to_string(), wildcard, port });
+    }
+    let h = host.strip_suffix('.').unwrap_or(&host);
+    if h.len() > 253 || !h.split('.').all(is_dns_label) {
+        return Err(format!("{host_text:?} is not a valid host name."));
+    }
+    if wildcard && !h.contains('.') {
+        return Err(format!("\"*.{h}\" is too broad; use a site name such as \"*.example.com\"."));
+    }
+    Ok(Pattern { scheme, host: h.to_string(), wildcard, port })
+}
+
+/// Validates a site-exception pattern and returns its normal form, or the reason it is refused.
+///
+/// Accepted: `https://meet.example.com`, `https://*.example.com`, `*://example.org`,
+/// `http://localhost:8080`, `http://[::1]:8080`. Scheme `http`, `https` or `*`; a bare host
+/// gets `https://`. No paths (one trailing `/` is tolerated and dropped). The host is lowercased.
+/// Refused: empty, `*`, `<all_urls>`, `*://*`, `https://*.com`-style patterns that match a whole TLD.
+pub fn validate_origin_pattern(p: &str) -> Result<String, String> {
+    parse_pattern(p).map(|x| x.render())
+}
+
+/// Parses an origin (`scheme://host[:port]`; a path, if any, is ignored) into (scheme, host, port).
+fn parse_origin(origin: &str) -> Option<(String, String, u16)> {
+    let (scheme, rest) = origin.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let hp = &rest[..end];
+    if hp.contains('@') {
+        return None;
+    }
+    let (host, port) = split_host_port(hp).ok()?;
+    let port = match port {
+        Some(p) => parse_port_text(p).ok()?,
+        None => default,
+    };
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host).to_string();
+    if host.is_empty() {
+        return None;
+    }
+    Some((scheme, host, port))
+}
+
+/// Does `origin` (e.g. `https://a.example.com`) fall under `pattern`? An invalid pattern or origin matches nothing.
+/// `*.example.com` matches `example.com` and every subdomain; a port in the pattern must match
+/// (default ports count: `https://x.org:443` matches `https://x.org`); no port matches any port.
+pub fn origin_matches(pattern: &str, origin: &str) -> bool {
+    let Ok(p) = parse_pattern(pattern) else { return false };
+    let Some((scheme, host, port)) = parse_origin(origin) else { return false };
+    if p.scheme != "*" && p.scheme != scheme {
+        return false;
+    }
+    if p.port.is_some_and(|pp| pp != port) {
+        return false;
+    }
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) => match inner.parse::<std::net::Ipv6Addr>() {
+            Ok(ip) => format!("[{ip}]"),
+            Err(_) => return false,
+        },
+        None => host,
+    };
+    if p.wildcard {
+        host == p.host || host.strip_suffix(&p.host).is_some_and(|pre| pre.ends_with('.'))
+    } else {
+        host == p.host
+    }
+}
+
+/// Is `origin` listed as an exception in `settings`?
+pub fn is_excepted(settings: &Settings, origin: &str) -> bool {
+    settings.exceptions.iter().any(|p| origin_matches(p, origin))
+}
+
+/// Accepts `stun:`, `stuns:`, `turn:` and `turns:` URLs (RFC 7064 / RFC 7065) with a host.
+pub fn validate_ice_server_url(u: &str) -> Result<(), String> {
+    let t = u.trim();
+    if t.is_empty() {
+        return Err("it is empty.".into());
+    }
+    let Some((scheme, rest)) = t.split_once(':') else {
+        return Err(format!("{t:?} has no scheme; it must start with stun:, stuns:, turn: or turns:."));
+    };
+    let scheme_lc = scheme.to_ascii_lowercase();
+    if !matches!(scheme_lc.as_str(), "stun" | "stuns" | "turn" | "turns") {
+        return Err(format!("the scheme {scheme:?} is not allowed; use stun:, stuns:, turn: or turns:."));
+    }
+    if rest.starts_with("//") {
+        return Err(format!("{t:?} must not have \"//\" after the scheme (write {scheme}:host:port)."));
+    }
+    let (hostport, query) = match rest.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (rest, None),
+    };
+    if let Some(q) = query {
+        if scheme_lc.starts_with("stun") {
+            return Err(format!("{t:?}: a STUN address takes no \"?\" options."));
+        }
+        let ok = q.eq_ignore_ascii_case("transport=udp") || q.eq_ignore_ascii_case("transport=tcp");
+        if !ok {
+            return Err(format!("{t:?}: the only option allowed is ?transport=udp or ?transport=tcp."));
+        }
+    }
+    if hostport.is_empty() || hostport.contains(['/', '@', ' ', '#']) {
+        return Err(format!("{t:?} does not name a host."));
+    }
+    let (host, port) = split_host_port(hostport).map_err(|e| format!("{t:?}: {e}"))?;
+    if let Some(p) = port {
+        parse_port_text(p).map_err(|e| format!("{t:?}: {e}"))?;
+    }
+    let valid_host = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        inner.parse::<std::net::Ipv6Addr>().is_ok()
+    } else {
+        host.parse::<std::net::Ipv4Addr>().is_ok() || {
+            let h = host.strip_suffix('.').unwrap_or(host);
+            !h.is_empty() && h.len() <= 253 && h.split('.').all(is_dns_label)
+        }
+    };
+    if valid_host {
+        Ok(())
+    } else {
+        Err(format!("{host:?} is not a valid host name."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults() {
+        let d = Settings::default();
+        assert_eq!(d.mode, Mode::HideLocal);
+        assert_eq!(d.self_test_ice_servers.len(), 3);
+        assert_eq!(d.self_test_ice_servers[0].urls, vec!["stun:stun.l.google.com:19302"]);
+        for v in [json!(null), json!({}), json!({"mode": null, "exceptions": null, "other": 5})] {
+            let r = validate_user(&v);
+            assert_eq!(r, Validated { value: Settings::default(), issues: vec![] }, "{v}");
+        }
+        let j = serde_json::to_value(Settings::default()).unwrap();
+        assert_eq!(j["mode"], "hide-local");
+        assert_eq!(j["selfTestIceServers"][1], json!({"urls": ["stun:stun.cloudflare.com:3478"]}));
+        assert_eq!(j["locked"], false);
+    }
+
+    #[test]
+    fn user_values() {
+        let r = validate_user(&json!({
+            "mode": "proxy-only",
+            "exceptions": ["HTTPS://Meet.Example.com/", "https://*.example.org", 7, "<all_urls>", "https://meet.example.com"],
+            "selfTestIceServers": ["stun:stun.example.org:3478", {"urls": ["turn:turn.example.org:3478?transport=udp", "http://x"], "username": "u", "credential": "p"}, "ftp://x"],
+            "locked": true
+        }));
+        assert_eq!(r.value.mode, Mode::ProxyOnly);
+        assert_eq!(r.value.exceptions, vec!["https://meet.example.com", "https://*.example.org"]);
+        assert_eq!(
+            r.value.self_test_ice_servers,
+            vec![
+                IceServer::url("stun:stun.example.org:3478"),
+                IceServer { urls: vec!["turn:turn.example.org:3478?transport=udp".into()], username: Some("u".into()), credential: Some("p".into()) }
+            ]
+        );
+        assert!(!r.value.locked, "locked is not a user setting");
+        let keys: Vec<_> = r.issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["exceptions[2]", "exceptions[3]", "selfTestIceServers[1].urls[1]", "selfTestIceServers[2]"]);
+        assert!(r.issues[1].message.contains("<all_urls>"), "{}", r.issues[1].message);
+        assert!(r.issues[3].message.contains("ftp://x"));
+    }
+
+    #[test]
+    fn user_bad_types() {
+        let r = validate_user(&json!({"mode": "stealth", "exceptions": "x.com", "selfTestIceServers": 5}));
+        assert_eq!(r.value, Settings::default());
+        assert_eq!(r.issues.len(), 3);
+        assert!(r.issues[0].message.contains("\"stealth\""));
+        assert_eq!(r.issues[0].key, "mode");
+        let r = validate_user(&json!({"mode": 3}));
+        assert!(r.issues[0].message.contains('3'));
+        for v in [json!([1, 2]), json!("x"), json!(true), json!(1.5)] {
+            let r = validate_user(&v);
+            assert_eq!(r.value, Settings::default());
+            assert_eq!(r.issues.len(), 1, "{v}");
+        }
+        let r = validate_user(&json!({"selfTestIceServers": ["bogus"]}));
+        assert_eq!(r.value.self_test_ice_servers, default_ice_servers());
+        assert_eq!(r.issues.len(), 2);
+        let r = validate_user(&json!({"selfTestIceServers": []}));
+        assert!(r.value.self_test_ice_servers.is_empty());
+    }
+
+    #[test]
+    fn managed_and_merge() {
+        assert_eq!(validate_managed(&json!(null)), Validated { value: ManagedSettings::default(), issues: vec![] });
+        assert_eq!(validate_managed(&json!("x")).issues.len(), 1);
+        let r = validate_managed(&json!({"mode": "disable", "locked": "yes", "exceptions": ["https://corp.example.com"]}));
+        assert_eq!(r.value.mode, Some(Mode::Disable));
+        assert_eq!(r.value.locked, None);
+        assert_eq!(r.issues.len(), 1);
+        assert_eq!(r.issues[0].key, "locked");
+        let user = validate_user(&json!({"mode": "off", "exceptions": ["https://a.example"]})).value;
+        let m = merge(&user, &r.value);
+        assert_eq!(m.mode, Mode::Disable);
+        assert_eq!(m.exceptions, vec!["https://corp.example.com"]);
+        assert!(!m.locked);
+        assert_eq!(m.self_test_ice_servers, user.self_test_ice_servers);
+        let m = merge(&user, &validate_managed(&json!({"locked": true})).value);
+        assert_eq!((m.mode, m.locked), (Mode::Off, true));
+        assert_eq!(merge(&user, &ManagedSettings::default()), user);
+    }
+
+    #[test]
+    fn origin_patterns() {
+        for (p, want) in [
+            ("https://meet.example.com", "https://meet.example.com"),
+            ("https://*.Example.com", "https://*.example.com"),
+            ("*://example.org", "*://example.org"),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("meet.example.com", "https://meet.example.com"),
+            ("https://meet.example.com/", "https://meet.example.com"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("http://127.0.0.1", "http://127.0.0.1"),
+        ] {
+            assert_eq!(validate_origin_pattern(p).as_deref(), Ok(want), "{p}");
+        }
+        for p in [
+            "", " ", "*", "<all_urls>", "*://*", "https://*", "https://*.com", "ftp://x.org", "https://x.org/path",
+            "https://a.*.org", "https://x.org:0", "https://x.org:99999", "https://user@x.org", "https://[::1", "https://-x.org",
+            "https://*.127.0.0.1",
+        ] {
+            let e = validate_origin_pattern(p).unwrap_err();
+            assert!(e.ends_with('.'), "{p}: {e}");
+        }
+    }
+
+    #[test]
+    fn matching() {
+        assert!(origin_matches("https://*.example.com", "https://a.example.com"));
+        assert!(origin_matches("https://*.example.com", "https://b.a.example.com"));
+        assert!(origin_matches("https://*.example.com", "https://example.com"));
+        assert!(!origin_matches("https://*.example.com", "https://badexample.com"));
+        assert!(!origin_matches("https://*.example.com", "http://a.example.com"));
+        assert!(origin_matches("*://example.org", "http://example.org"));
+        assert!(origin_matches("*://example.org", "https://EXAMPLE.org:8443"));
+        assert!(!origin_matches("*://example.org", "ftp://example.org"));
+        assert!(origin_matches("http://localhost:8080", "http://localhost:8080"));
+        assert!(!origin_matches("http://localhost:8080", "http://localhost:8081"));
+        assert!(!origin_matches("http://localhost:8080", "http://localhost"));
+        assert!(origin_matches("https://x.org:443", "https://x.org"));
+        assert!(origin_matches("https://meet.example.com", "https://meet.example.com/room/1"));
+        assert!(!origin_matches("https://meet.example.com", "https://meet.example.com.evil.org"));
+        assert!(!origin_matches("https://meet.example.com", "https://evil.org@meet.example.com"));
+        assert!(origin_matches("http://[::1]:8080", "http://[0:0::1]:8080"));
+        assert!(!origin_matches("*", "https://x.org"));
+        assert!(!origin_matches("https://x.org", "null"));
+        let s = Settings { exceptions: vec!["https://*.example.com".into()], ..Settings::default() };
+        assert!(is_excepted(&s, "https://meet.example.com"));
+        assert!(!is_excepted(&s, "https://example.net"));
+    }
+
+    #[test]
+    fn ice_urls() {
+        for u in ["stun:stun.l.google.com:19302", "stuns:x.org", "turn:1.2.3.4:3478?transport=tcp", "turns:[2001:db8::1]:5349", "STUN:x.org"] {
+            assert_eq!(validate_ice_server_url(u), Ok(()), "{u}");
+        }
+        for u in ["", "http://x.org", "stun://x.org", "stun:", "stun:x.org:abc", "stun:x.org?transport=udp", "turn:x.org?foo=1", "stun:a b", "x.org"] {
+            assert!(validate_ice_server_url(u).is_err(), "{u}");
+        }
+    }
+
+    #[test]
+    fn ice_server_serde() {
+        let s = IceServer::url("stun:x.org");
+        assert_eq!(serde_json::to_value(&s).unwrap(), json!({"urls": ["stun:x.org"]}));
+        let back: IceServer = serde_json::from_value(json!({"urls": ["turn:x"], "username": "u"})).unwrap();
+        assert_eq!(back.username.as_deref(), Some("u"));
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`sdp`]: the lossless line-based SDP filter built on the verdicts.
 //! - [`config`]: user and managed settings, validated into safe defaults.
 //! - [`plan`]: what each mode asks of each browser, and who controls the setting.
+//! - [`selftest`]: turns a leak self-test's candidates into a truthful report.
 //! - `bindings` (wasm32 only): the one module that speaks `#[wasm_bindgen]`.
 
 pub mod addr;
@@ -14,6 +15,7 @@ pub mod candidate;
 pub mod config;
 pub mod plan;
 pub mod sdp;
+pub mod selftest;
 pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]

@@ -3,6 +3,7 @@
 use crate::addr::is_global;
 use crate::candidate::{
     is_empty_candidate, parse_candidate_ref, AddrRef, Candidate, CandidateRef, ConnectionAddress, TypRef,
+
 };
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -171,12 +172,33 @@ pub fn scrub_placeholder(address: &AddrRef<'_>, raddr: Option<&AddrRef<'_>>) -> 
     }
 }
 
-fn related_is_scrubbed(c: &CandidateRef<'_>) -> bool {
-    c.raddr.is_none_or(|a| a.is_unspecified()) && c.rport.is_none_or(|p| p == 0)
+/// The parts of a candidate the verdict depends on, borrowed from either candidate form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Facts<'a> {
+    pub typ: TypRef<'a>,
+    pub address: AddrRef<'a>,
+    pub raddr: Option<AddrRef<'a>>,
+    pub rport: Option<u16>,
+}
+
+impl<'a> From<&CandidateRef<'a>> for Facts<'a> {
+    fn from(c: &CandidateRef<'a>) -> Facts<'a> {
+        Facts { typ: c.typ, address: c.address, raddr: c.raddr, rport: c.rport }
+    }
+}
+
+impl<'a> From<&'a Candidate> for Facts<'a> {
+    fn from(c: &'a Candidate) -> Facts<'a> {
+        Facts { typ: c.typ.as_ref(), address: c.address.as_ref(), raddr: c.raddr.as_ref().map(|a| a.as_ref()), rport: c.rport }
+    }
+}
+
+fn related_is_scrubbed(c: &Facts<'_>) -> bool {
+    c.raddr.map_or(true, |a| a.is_unspecified()) && c.rport.map_or(true, |p| p == 0)
 }
 
 /// The verdict logic on the borrowed candidate (shared by [`judge`] and the SDP filter).
-pub fn decide(mode: Mode, c: &CandidateRef<'_>) -> Decision {
+pub fn decide(mode: Mode, c: &Facts<'_>) -> Decision {
     match mode {
         Mode::Off => return Decision::Allow(Reason::ModeOff),
         Mode::Disable => return Decision::Drop(Reason::Disabled),
@@ -216,36 +238,28 @@ pub fn decide(mode: Mode, c: &CandidateRef<'_>) -> Decision {
     }
 }
 
-/// The owned candidate with its related address scrubbed the way browsers do (`raddr 0.0.0.0 rport 0`).
-pub fn scrubbed(c: &CandidateRef<'_>) -> Candidate {
-    let mut out = c.to_owned();
-    out.raddr = Some(ConnectionAddress::from_ip(scrub_placeholder(&c.address, c.raddr.as_ref())));
-    out.rport = Some(0);
-    out
+/// Replaces `raddr` with the placeholder and `rport` with 0, the way browsers scrub.
+pub fn scrub_related(c: &mut Candidate) {
+    let ph = scrub_placeholder(&c.address.as_ref(), c.raddr.as_ref().map(|a| a.as_ref()).as_ref());
+    c.raddr = Some(ConnectionAddress::from_ip(ph));
+    c.rport = Some(0);
 }
 
-fn verdict_of(d: Decision, c: &CandidateRef<'_>) -> Verdict {
+fn verdict_with(d: Decision, owned: impl FnOnce() -> Candidate) -> Verdict {
     match d {
         Decision::Allow(reason) => Verdict::Allow { reason },
         Decision::Drop(reason) => Verdict::Drop { reason },
-        Decision::ScrubRelated(reason) => Verdict::Rewrite { candidate: scrubbed(c).to_string(), reason },
+        Decision::ScrubRelated(reason) => {
+            let mut c = owned();
+            scrub_related(&mut c);
+            Verdict::Rewrite { candidate: c.to_string(), reason }
+        }
     }
 }
 
 /// Judges one parsed candidate under `mode`.
 pub fn judge(mode: Mode, c: &Candidate) -> Verdict {
-    // Re-borrow the owned candidate; the decision logic lives in one place.
-    let ext_tail = String::new();
-    let r = CandidateRef::from_owned(c, &ext_tail);
-    match decide(mode, &r) {
-        Decision::ScrubRelated(reason) => {
-            let mut out = c.clone();
-            out.raddr = Some(ConnectionAddress::from_ip(scrub_placeholder(&r.address, r.raddr.as_ref())));
-            out.rport = Some(0);
-            Verdict::Rewrite { candidate: out.to_string(), reason }
-        }
-        d => verdict_of(d, &r),
-    }
+    verdict_with(decide(mode, &Facts::from(c)), || c.clone())
 }
 
 /// Judges a candidate line as the page or browser gave it (`a=` / `candidate:` prefixes optional).
@@ -259,7 +273,152 @@ pub fn judge_str(mode: Mode, line: &str) -> Verdict {
         return Verdict::Allow { reason: Reason::EndOfCandidates };
     }
     match parse_candidate_ref(line) {
-        Ok(c) => verdict_of(decide(mode, &c), &c),
+        Ok(c) => verdict_with(decide(mode, &Facts::from(&c)), || c.to_owned()),
         Err(_) => Verdict::Drop { reason: Reason::Unparseable },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::candidate::{parse_candidate, CandidateType};
+
+    const SRFLX: &str = "candidate:842163049 1 udp 1677729535 8.8.4.4 61665 typ srflx raddr 10.0.0.5 rport 61665 generation 0 ufrag sO4v network-id 1 network-cost 10";
+    const HOST_PRIV: &str = "candidate:1 1 udp 2122260223 192.168.1.20 54321 typ host generation 0";
+    const HOST_MDNS: &str = "candidate:1 1 udp 2122260223 6f1c9a3e-8a2b-4c5d-9e0f-123456789abc.local 54321 typ host generation 0 ufrag x network-id 1";
+    const HOST_FQDN: &str = "candidate:1 1 udp 2122260223 evil.example.com 54321 typ host";
+    const RELAY_SCRUBBED: &str = "candidate:9 1 udp 41885439 8.8.8.8 3478 typ relay raddr 0.0.0.0 rport 0 generation 0";
+    const RELAY_FF: &str = "candidate:5 1 UDP 8331263 8.8.8.8 49152 typ relay raddr 1.1.1.1 rport 49152";
+    const SRFLX6: &str = "candidate:2 1 udp 1677729535 2606:4700::1 50000 typ srflx raddr fd00::5 rport 50000";
+    const UNKNOWN: &str = "candidate:2 1 udp 1677729535 8.8.8.8 50000 typ weird";
+
+    fn v(mode: Mode, s: &str) -> Verdict {
+        let by_str = judge_str(mode, s);
+        if let Ok(c) = parse_candidate(s) {
+            assert_eq!(judge(mode, &c), by_str, "{mode} {s}");
+        }
+        by_str
+    }
+
+    #[test]
+    fn mode_ids_are_a_contract() {
+        let ids: Vec<_> = Mode::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(ids, ["off", "hide-local", "proxy-only", "disable"]);
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.as_str()), Some(m));
+            assert_eq!(m.as_str().parse::<Mode>(), Ok(m));
+            assert_eq!(serde_json::to_string(&m).unwrap(), format!("\"{m}\""));
+            assert_eq!(serde_json::from_str::<Mode>(&format!("\"{m}\"")).unwrap(), m);
+        }
+        assert_eq!(Mode::parse("Hide-Local"), None);
+        assert!("x".parse::<Mode>().unwrap_err().contains("\"x\""));
+        assert_eq!(Mode::DEFAULT, Mode::HideLocal);
+    }
+
+    #[test]
+    fn off_allows_everything() {
+        for s in [SRFLX, HOST_PRIV, "garbage", "", UNKNOWN] {
+            assert_eq!(v(Mode::Off, s), Verdict::Allow { reason: Reason::ModeOff });
+        }
+    }
+
+    #[test]
+    fn hide_local() {
+        let m = Mode::HideLocal;
+        assert_eq!(v(m, HOST_PRIV), Verdict::Drop { reason: Reason::HiddenAddress });
+        assert_eq!(v(m, HOST_MDNS), Verdict::Allow { reason: Reason::MdnsName });
+        assert_eq!(v(m, HOST_FQDN), Verdict::Drop { reason: Reason::HiddenAddress });
+        assert_eq!(
+            v(m, SRFLX),
+            Verdict::Rewrite {
+                candidate: "candidate:842163049 1 udp 1677729535 8.8.4.4 61665 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag sO4v network-id 1 network-cost 10".into(),
+                reason: Reason::HiddenRelatedAddress
+            }
+        );
+        assert_eq!(
+            v(m, SRFLX6),
+            Verdict::Rewrite {
+                candidate: "candidate:2 1 udp 1677729535 2606:4700::1 50000 typ srflx raddr :: rport 0".into(),
+                reason: Reason::HiddenRelatedAddress
+            }
+        );
+        assert_eq!(v(m, RELAY_SCRUBBED), Verdict::Allow { reason: Reason::GlobalAddress });
+        assert_eq!(v(m, RELAY_FF), Verdict::Allow { reason: Reason::GlobalAddress });
+        assert_eq!(v(m, UNKNOWN), Verdict::Drop { reason: Reason::UnknownType });
+        assert_eq!(v(m, "candidate:1 1 udp 1 1.2.3.4"), Verdict::Drop { reason: Reason::Unparseable });
+        // 6to4 / Teredo / mapped forms of private addresses are hidden too
+        for a in ["::ffff:10.0.0.1", "2002:c0a8:101::1", "2001:0:4136:e378:8000:63bf:f5ff:fffe", "fe80::1%en0", "100.64.0.1"] {
+            let s = format!("candidate:1 1 udp 1 {a} 9 typ host");
+            assert_eq!(v(m, &s), Verdict::Drop { reason: Reason::HiddenAddress }, "{a}");
+        }
+    }
+
+    #[test]
+    fn proxy_only() {
+        let m = Mode::ProxyOnly;
+        assert_eq!(v(m, RELAY_SCRUBBED), Verdict::Allow { reason: Reason::RelayCandidate });
+        assert_eq!(
+            v(m, RELAY_FF),
+            Verdict::Rewrite {
+                candidate: "candidate:5 1 UDP 8331263 8.8.8.8 49152 typ relay raddr 0.0.0.0 rport 0".into(),
+                reason: Reason::HiddenRelatedAddress
+            }
+        );
+        for s in [SRFLX, HOST_PRIV, HOST_MDNS] {
+            assert_eq!(v(m, s), Verdict::Drop { reason: Reason::NotRelay });
+        }
+        assert_eq!(v(m, UNKNOWN), Verdict::Drop { reason: Reason::UnknownType });
+        assert_eq!(
+            v(m, "candidate:9 1 udp 41885439 10.1.1.1 3478 typ relay raddr 0.0.0.0 rport 0"),
+            Verdict::Drop { reason: Reason::HiddenAddress }
+        );
+    }
+
+    #[test]
+    fn disable_and_end_of_candidates() {
+        for s in [SRFLX, RELAY_SCRUBBED, HOST_MDNS, "junk"] {
+            assert!(v(Mode::Disable, s).is_drop());
+        }
+        assert_eq!(v(Mode::Disable, SRFLX), Verdict::Drop { reason: Reason::Disabled });
+        for m in [Mode::HideLocal, Mode::ProxyOnly, Mode::Disable] {
+            for s in ["", "  ", "a=candidate:", "candidate:", "candidate:\r\n"] {
+                assert_eq!(judge_str(m, s), Verdict::Allow { reason: Reason::EndOfCandidates }, "{s:?}");
+            }
+            assert_eq!(judge_str(m, "a=end-of-candidates"), Verdict::Drop { reason: Reason::Unparseable });
+        }
+    }
+
+    #[test]
+    fn hides_is_consistent_with_judge() {
+        let addrs = ["10.0.0.1", "8.8.8.8", "0.0.0.0", "::", "fd00::1", "2606:4700::1", "x.local", "a.example.com", "127.0.0.1"];
+        for m in Mode::ALL {
+            for a in addrs {
+                for typ in ["host", "srflx", "prflx", "relay"] {
+                    let s = format!("candidate:1 1 udp 1 {a} 9 typ {typ} raddr {a} rport 9");
+                    let c = parse_candidate(&s).unwrap();
+                    let verdict = judge(m, &c);
+                    let out = match &verdict {
+                        Verdict::Drop { .. } => continue,
+                        Verdict::Allow { .. } => c.clone(),
+                        Verdict::Rewrite { candidate, .. } => parse_candidate(candidate).unwrap(),
+                    };
+                    if m != Mode::ProxyOnly || out.typ != CandidateType::Relay {
+                        assert!(!hides(m, &out.address), "{m} {s}");
+                    }
+                    assert!(!out.raddr.as_ref().is_some_and(|r| hides(m, r)), "{m} {s} -> {verdict:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn serde_shape() {
+        let j = serde_json::to_value(Verdict::Drop { reason: Reason::HiddenRelatedAddress }).unwrap();
+        assert_eq!(j, serde_json::json!({"action": "drop", "reason": "hidden-related-address"}));
+        let j = serde_json::to_value(Verdict::Rewrite { candidate: "c".into(), reason: Reason::NotRelay }).unwrap();
+        assert_eq!(j, serde_json::json!({"action": "rewrite", "candidate": "c", "reason": "not-relay"}));
+        for r in [Reason::ModeOff, Reason::SiteException, Reason::EndOfCandidates] {
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.as_str()));
+        }
     }
 }

@@ -1,1 +1,860 @@
-// Page layer, MAIN world: wraps RTCPeerConnection before page scripts run (placeholder until the page layer lands).
+// Page layer, MAIN world: wraps RTCPeerConnection (and every surface that shows a local address) in this realm and in same-origin child realms the page reaches, so nothing reaches the page before the Rust core's verdict; fails closed.
+//
+// Rules this file keeps (see docs/page-layer.md):
+// - Every verdict comes from the background (Rust core). Here: interception plumbing only, plus
+//   the fail-closed fallback (held candidates are dropped after HOLD_MS; SDP without any
+//   candidate line when no filtered copy is known).
+// - Every built-in we use is taken before any page script runs and called through `call`, so a
+//   page that patches prototypes (Array, String, Map, Promise, JSON, …) cannot observe or steer us.
+//   Internal objects have a null prototype; internal lists are Maps.
+// - A frame that never constructs an RTCPeerConnection sends no message and loads no Wasm.
+(function iceveilPageLayer() {
+  'use strict';
+
+  const W = globalThis;
+  const HOLD_MS = 3000;
+  const HELLO = 'iceveil:hello';
+  const REQ = 'iceveil:req';
+  const RES = 'iceveil:res';
+
+  // ------------------------------------------------------------------ originals (document_start)
+  const R = W.Reflect;
+  const apply = R.apply;
+  const construct = R.construct;
+  const O = W.Object;
+  const defineProperty = O.defineProperty;
+  const getDesc = O.getOwnPropertyDescriptor;
+  const getProto = O.getPrototypeOf;
+  const setProto = O.setPrototypeOf;
+  const uncurry = (f) => (self, ...args) => apply(f, self, args);
+  const hasOwn = uncurry(O.prototype.hasOwnProperty);
+  const nativeToString = W.Function.prototype.toString;
+  const fnSource = uncurry(nativeToString);
+  const jsonStringify = W.JSON.stringify;
+  const jsonParse = W.JSON.parse;
+  const WM = W.WeakMap;
+  const WS = W.WeakSet;
+  const M = W.Map;
+  const wmGet = uncurry(WM.prototype.get);
+  const wmSet = uncurry(WM.prototype.set);
+  const wmHas = uncurry(WM.prototype.has);
+  const wsAdd = uncurry(WS.prototype.add);
+  const wsHas = uncurry(WS.prototype.has);
+  const mapGet = uncurry(M.prototype.get);
+  const mapSet = uncurry(M.prototype.set);
+  const mapHas = uncurry(M.prototype.has);
+  const mapDelete = uncurry(M.prototype.delete);
+  const mapSize = uncurry(getDesc(M.prototype, 'size').get);
+  const mapForEach = uncurry(M.prototype.forEach);
+  const mapEntries = uncurry(M.prototype.entries);
+  const mapKeys = uncurry(M.prototype.keys);
+  const mapValues = uncurry(M.prototype.values);
+  const strIndexOf = uncurry(W.String.prototype.indexOf);
+  const strSlice = uncurry(W.String.prototype.slice);
+  const strCharCodeAt = uncurry(W.String.prototype.charCodeAt);
+  const P = W.Promise;
+  const promiseThen = uncurry(P.prototype.then);
+  const resolved = (v) => new P((r) => r(v));
+  const ownKeys = R.ownKeys;
+  const ITER = W.Symbol.iterator;
+  /** Index loop over an array literal of ours (for-of would use the page-patchable Array iterator). */
+  const each = (arr, fn) => { for (let i = 0; i < arr.length; i += 1) fn(arr[i]); };
+  const setTimeoutN = W.setTimeout;
+  const clearTimeoutN = W.clearTimeout;
+  const queueMicrotaskN = W.queueMicrotask;
+  const later = (fn, ms) => apply(setTimeoutN, W, [fn, ms]);
+  const cancel = (t) => apply(clearTimeoutN, W, [t]);
+  const microtask = (fn) => apply(queueMicrotaskN, W, [fn]);
+  const ET = W.EventTarget.prototype;
+  const addListener = uncurry(ET.addEventListener);
+  const removeListener = uncurry(ET.removeEventListener);
+  const dispatch = uncurry(ET.dispatchEvent);
+  const stopImmediate = uncurry(W.Event.prototype.stopImmediatePropagation);
+  const CustomEventN = W.CustomEvent;
+  const MouseEventN = W.MouseEvent;
+  const customDetail = uncurry(getDesc(W.CustomEvent.prototype, 'detail').get);
+  const createElement = uncurry(W.Document.prototype.createElement);
+  const doc = W.document;
+  const windowLength = uncurry(getDesc(W, 'length').get);
+  const isFunction = (v) => typeof v === 'function';
+
+  // ------------------------------------------------------------------ small safe helpers
+  /** A list with no prototype (page patches to Array.prototype cannot see or steer it). */
+  const list = () => ({ __proto__: null, n: 0 });
+  const push = (l, v) => { l[l.n] = v; l.n += 1; };
+  /** The lines of `s` (split on \n, keeping \r handling to the callers). */
+  function splitOn(s, sep) {
+    const out = list();
+    let start = 0;
+    for (;;) {
+      const i = strIndexOf(s, sep, start);
+      if (i < 0) { push(out, strSlice(s, start)); return out; }
+      push(out, strSlice(s, start, i));
+      start = i + sep.length;
+    }
+  }
+  const startsWith = (s, p) => strSlice(s, 0, p.length) === p;
+  function isNativeFn(f) {
+    try {
+      return strIndexOf(fnSource(f), '[native code]') >= 0;
+    } catch {
+      return false;
+    }
+  }
+  /** JSON for a list of strings, built by hand (JSON.stringify of an array would consult Array.prototype.toJSON). */
+  function jsonStrings(l) {
+    let s = '[';
+    for (let i = 0; i < l.n; i += 1) s += (i ? ',' : '') + apply(jsonStringify, null, [String(l[i])]);
+    return `${s}]`;
+  }
+
+  // ------------------------------------------------------------------ shared state (all realms this instance covers)
+  const spoof = new WM(); // wrapper function -> the native source text it shows
+  const pcs = new WM(); // native RTCPeerConnection -> per-connection state
+  const ours = new WS(); // events this layer dispatched (pass our own capture listener)
+  const reports = new WM(); // RTCStatsReport -> filtered Map of its entries
+  const covered = new WS(); // realms (their Function constructor) already wrapped by this instance
+  const verdictCache = new M(); // candidate string -> verdict, for the synchronous RTCIceTransport getters
+  let channel = null; // the detached node shared with isolated.js, or null (fail closed)
+
+  // ------------------------------------------------------------------ private channel
+  (function handshake() {
+    try {
+      const node = createElement(doc, 'span');
+      const hello = construct(MouseEventN, [HELLO, { relatedTarget: node }]);
+      let answered = false;
+      const onAck = () => { answered = true; };
+      addListener(node, 'iceveil:ack', onAck);
+      dispatch(doc, hello);
+      removeListener(node, 'iceveil:ack', onAck);
+      if (!answered) return;
+      addListener(node, RES, onResponse);
+      channel = node;
+    } catch {
+      channel = null;
+    }
+  })();
+
+  let nextId = 1;
+  const waiting = new M(); // request id -> { resolve, timer }
+  let batch = null; // the request being filled during this task
+
+  function onResponse(e) {
+    let msg;
+    try {
+      const d = customDetail(e);
+      if (typeof d !== 'string') return;
+      msg = apply(jsonParse, null, [d]);
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object' || !hasOwn(msg, 'id')) return;
+    const w = mapGet(waiting, msg.id);
+    if (!w) return;
+    mapDelete(waiting, msg.id);
+    cancel(w.timer);
+    w.resolve(hasOwn(msg, 'reply') ? msg.reply : null);
+  }
+
+  /**
+   * Asks the core (via isolated.js and the background) about candidate strings and SDP blobs.
+   * `counted` candidates come from icecandidate events (they feed the toolbar badge); `extra` ones
+   * come from stats and transports. Calls within one task share one message. Resolves with
+   * `{ verdicts, extra, sdps, addresses }` index-aligned (addresses: true = hidden), or null (no channel, error, or HOLD_MS passed).
+   */
+  function ask(kind, value) {
+    if (!channel) return resolved(null);
+    if (!batch) {
+      batch = { __proto__: null, counted: list(), extra: list(), sdps: list(), addresses: list(), waiters: list() };
+      const b = batch;
+      microtask(() => { batch = null; send(b); });
+    }
+    const l = batch[kind];
+    const index = l.n;
+    push(l, value);
+    return new P((resolve) => push(batch.waiters, { __proto__: null, kind, index, resolve }));
+  }
+
+  function send(b) {
+    const id = nextId;
+    nextId += 1;
+    const settle = (reply) => {
+      for (let i = 0; i < b.waiters.n; i += 1) {
+        const w = b.waiters[i];
+        let r = null;
+        if (reply && typeof reply === 'object' && !hasOwn(reply, 'error')) {
+          const key = w.kind === 'counted' ? 'verdicts' : w.kind;
+          const arr = hasOwn(reply, key) ? reply[key] : null;
+          r = arr && hasOwn(arr, w.index) ? arr[w.index] : null;
+          if ((w.kind === 'counted' || w.kind === 'extra') && r && typeof r === 'object') {
+            mapSet(verdictCache, b[w.kind][w.index], r);
+          }
+        }
+        w.resolve(r);
+      }
+    };
+    const timer = later(() => {
+      mapDelete(waiting, id);
+      settle(null);
+    }, HOLD_MS);
+    mapSet(waiting, id, { __proto__: null, resolve: settle, timer });
+    const body = `{"id":${id},"origin":${apply(jsonStringify, null, [String(W.location.origin)])},"candidates":${jsonStrings(b.counted)},"extra":${jsonStrings(b.extra)},"sdps":${jsonStrings(b.sdps)},"addresses":${jsonStrings(b.addresses)}}`;
+    try {
+      dispatch(channel, construct(CustomEventN, [REQ, { detail: body }]));
+    } catch {
+      mapDelete(waiting, id);
+      cancel(timer);
+      settle(null);
+    }
+  }
+
+  // ------------------------------------------------------------------ verdict helpers
+  const verdictAction = (v) => (v && typeof v === 'object' && hasOwn(v, 'action') ? v.action : 'drop');
+  const rewritten = (v) => (hasOwn(v, 'candidate') && typeof v.candidate === 'string' ? v.candidate : null);
+
+  /** The emergency SDP transform: no candidate lines, no address in c= or a=rtcp. Used only while no core-filtered copy exists. */
+  function sdpWithoutCandidates(sdp) {
+    if (typeof sdp !== 'string') return '';
+    const lines = splitOn(sdp, '\n');
+    let out = '';
+    for (let i = 0; i < lines.n; i += 1) {
+      let line = lines[i];
+      const cr = line.length && strCharCodeAt(line, line.length - 1) === 13 ? '\r' : '';
+      if (cr) line = strSlice(line, 0, -1);
+      if (i === lines.n - 1 && line === '') break;
+      if (startsWith(line, 'a=candidate:') || startsWith(line, 'a=end-of-candidates')) continue;
+      if (startsWith(line, 'c=IN IP6 ')) line = 'c=IN IP6 ::';
+      else if (startsWith(line, 'c=IN ')) line = 'c=IN IP4 0.0.0.0';
+      else if (startsWith(line, 'a=rtcp:')) line = 'a=rtcp:9 IN IP4 0.0.0.0';
+      else if (startsWith(line, 'm=')) {
+        const parts = splitOn(line, ' ');
+        if (parts.n > 2) {
+          line = `${parts[0]} 9`;
+          for (let j = 2; j < parts.n; j += 1) line += ` ${parts[j]}`;
+        }
+      }
+      out += `${line}${cr}\n`;
+    }
+    return out;
+  }
+
+  /** Reads fields 4, 5 and raddr/rport of a candidate string (for rewriting stats entries). */
+  function candidateFields(s) {
+    const t = splitOn(startsWith(s, 'a=') ? strSlice(s, 2) : s, ' ');
+    const f = { __proto__: null, address: t.n > 4 ? t[4] : '', port: t.n > 5 ? t[5] : '', raddr: null, rport: null };
+    for (let i = 6; i + 1 < t.n; i += 1) {
+      if (t[i] === 'raddr') f.raddr = t[i + 1];
+      if (t[i] === 'rport') f.rport = t[i + 1];
+    }
+    return f;
+  }
+
+  // ------------------------------------------------------------------ function disguise
+  function disguise(wrapper, original, name) {
+    defineProperty(wrapper, 'name', { value: name ?? getDesc(original, 'name').value, configurable: true });
+    defineProperty(wrapper, 'length', { value: getDesc(original, 'length').value, configurable: true });
+    wmSet(spoof, wrapper, fnSource(original));
+    return wrapper;
+  }
+
+  /** Replaces proto[name] (a method) with make(original), keeping attributes. */
+  function patchMethod(proto, name, make) {
+    const d = proto && getDesc(proto, name);
+    if (!d || !isFunction(d.value)) return null;
+    const w = disguise(make(d.value), d.value);
+    defineProperty(proto, name, { value: w, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+    return d.value;
+  }
+
+  /** Replaces a getter (and keeps the setter) on proto[name]. */
+  function patchGetter(proto, name, make) {
+    const d = proto && getDesc(proto, name);
+    if (!d || !isFunction(d.get)) return null;
+    const w = disguise(make(d.get), d.get);
+    defineProperty(proto, name, { get: w, set: d.set, enumerable: d.enumerable, configurable: d.configurable });
+    return d.get;
+  }
+
+  /** Method shorthand gives non-constructible functions without `prototype`, like native methods. */
+  const method = (fn) => ({ m(...a) { return apply(fn, this, a); } }).m;
+  const getter = (fn) => getDesc({ get g() { return apply(fn, this, []); } }, 'g').get;
+
+  // ------------------------------------------------------------------ per-connection event queue
+  function track(pc, realm) {
+    const st = {
+      __proto__: null,
+      realm,
+      queue: new M(), // seq -> entry, delivered in order
+      head: 0,
+      tail: 0,
+      gathering: 'new',
+      sdpByNative: new M(), // native local SDP -> core-filtered SDP
+      lastKey: null,
+      lastFiltered: null,
+    };
+    wmSet(pcs, pc, st);
+    const onNative = (e) => {
+      if (wsHas(ours, e)) return;
+      stopImmediate(e);
+      enqueue(pc, st, e);
+    };
+    addListener(pc, 'icecandidate', onNative, true);
+    addListener(pc, 'icegatheringstatechange', onNative, true);
+    addListener(pc, 'icecandidateerror', onNative, true);
+    return st;
+  }
+
+  function rememberSdp(st, native, filtered) {
+    if (typeof native !== 'string' || typeof filtered !== 'string') return;
+    if (mapSize(st.sdpByNative) > 32) st.sdpByNative = new M();
+    mapSet(st.sdpByNative, native, filtered);
+    st.lastKey = sdpWithoutCandidates(native);
+    st.lastFiltered = filtered;
+  }
+
+  function nativeLocalSdp(pc, st) {
+    try {
+      const d = apply(st.realm.localDescriptionGet, pc, []);
+      return d ? apply(st.realm.sdpGet, d, []) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function enqueue(pc, st, e) {
+    const realm = st.realm;
+    const seq = st.tail;
+    st.tail += 1;
+    const entry = { __proto__: null, ready: false, out: null, state: null, nativeSdp: null, filteredSdp: null };
+    mapSet(st.queue, seq, entry);
+    const done = () => { entry.ready = true; flush(pc, st); };
+    const type = e.type;
+    try {
+      if (type === 'icegatheringstatechange') {
+        entry.state = apply(realm.gatheringGet, pc, []);
+        entry.out = construct(realm.Event, ['icegatheringstatechange']);
+        if (entry.state !== 'complete') { done(); return; }
+        withSdp(pc, st, entry, done);
+        return;
+      }
+      if (type === 'icecandidateerror') {
+        const address = e.address;
+        const port = e.port;
+        const init = { address, port, url: e.url, errorCode: e.errorCode, errorText: e.errorText };
+        if (!isFunction(realm.IceErrorEvent)) { done(); return; }
+        if (!address) { entry.out = construct(realm.IceErrorEvent, ['icecandidateerror', init]); done(); return; }
+        promiseThen(ask('addresses', address), (hidden) => {
+          try {
+            if (hidden !== false) { init.address = null; init.port = null; }
+            entry.out = construct(realm.IceErrorEvent, ['icecandidateerror', init]);
+          } catch {
+            entry.out = null;
+          }
+          done();
+        });
+        return;
+      }
+      if (type !== 'icecandidate') { done(); return; }
+      const cand = apply(realm.iceEventCandidateGet, e, []);
+      const text = cand ? apply(realm.candidateGet, cand, []) : null;
+      if (!cand || text === '') {
+        // End of candidates (null, or Firefox's empty string): after everything held, with a filtered SDP.
+        entry.out = construct(realm.IceEvent, ['icecandidate', { candidate: cand }]);
+        withSdp(pc, st, entry, done);
+        return;
+      }
+      entry.nativeSdp = nativeLocalSdp(pc, st);
+      const verdictP = ask('counted', text);
+      const sdpP = entry.nativeSdp ? ask('sdps', entry.nativeSdp) : resolved(null);
+      promiseThen(verdictP, (v) => {
+        promiseThen(sdpP, (f) => {
+          try {
+            entry.filteredSdp = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : null;
+            const action = verdictAction(v);
+            let out = null;
+            if (action === 'allow') out = cand;
+            else if (action === 'rewrite' && rewritten(v) !== null) {
+              out = construct(realm.IceCandidate, [{
+                candidate: rewritten(v),
+                sdpMid: apply(realm.sdpMidGet, cand, []),
+                sdpMLineIndex: apply(realm.sdpMLineIndexGet, cand, []),
+                usernameFragment: realm.ufragGet ? apply(realm.ufragGet, cand, []) : undefined,
+              }]);
+            }
+            entry.out = out ? construct(realm.IceEvent, ['icecandidate', { candidate: out }]) : null;
+          } catch {
+            entry.out = null;
+          }
+          done();
+        });
+      });
+    } catch {
+      entry.out = null;
+      done();
+    }
+  }
+
+  function withSdp(pc, st, entry, done) {
+    entry.nativeSdp = nativeLocalSdp(pc, st);
+    if (!entry.nativeSdp) { done(); return; }
+    promiseThen(ask('sdps', entry.nativeSdp), (f) => {
+      entry.filteredSdp = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : null;
+      done();
+    });
+  }
+
+  function flush(pc, st) {
+    for (;;) {
+      const entry = mapGet(st.queue, st.head);
+      if (!entry || !entry.ready) return;
+      mapDelete(st.queue, st.head);
+      st.head += 1;
+      if (entry.filteredSdp !== null) rememberSdp(st, entry.nativeSdp, entry.filteredSdp);
+      if (entry.state !== null) st.gathering = entry.state;
+      if (entry.out) {
+        wsAdd(ours, entry.out);
+        try {
+          dispatch(pc, entry.out);
+        } catch {
+          // a throwing page listener is the page's business
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ synchronous SDP getters
+  function filteredDescription(pc, d, realm) {
+    const sdp = apply(realm.sdpGet, d, []);
+    const type = apply(realm.typeGet, d, []);
+    const st = wmGet(pcs, pc);
+    let out;
+    if (st) {
+      if (mapHas(st.sdpByNative, sdp)) out = mapGet(st.sdpByNative, sdp);
+      else if (st.lastFiltered !== null && st.lastKey === sdpWithoutCandidates(sdp)) out = st.lastFiltered;
+      else {
+        // Not filtered yet: ask now (the next read gets the core's copy), show no candidate meanwhile.
+        promiseThen(ask('sdps', sdp), (f) => {
+          if (f && typeof f === 'object' && typeof f.sdp === 'string') rememberSdp(st, sdp, f.sdp);
+        });
+      }
+    }
+    if (out === undefined) out = sdpWithoutCandidates(sdp);
+    if (out === sdp) return d;
+    return construct(realm.SessionDescription, [{ type, sdp: out }]);
+  }
+
+  /** createOffer/createAnswer results: passed as they are unless they carry candidates, else filtered by the core. */
+  function filterDescriptionPromise(pc, p, realm) {
+    return new P((resolve, reject) => {
+      promiseThen(p, (d) => {
+        try {
+          // Chromium resolves with a plain RTCSessionDescriptionInit, Firefox with an RTCSessionDescription.
+          let plain = false;
+          let sdp;
+          let type;
+          try {
+            sdp = apply(realm.sdpGet, d, []);
+            type = apply(realm.typeGet, d, []);
+          } catch {
+            plain = true;
+            sdp = d && hasOwn(d, 'sdp') ? d.sdp : null;
+            type = d && hasOwn(d, 'type') ? d.type : null;
+          }
+          if (typeof sdp !== 'string' || strIndexOf(sdp, 'a=candidate') < 0) { resolve(d); return; }
+          promiseThen(ask('sdps', sdp), (f) => {
+            const out = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : sdpWithoutCandidates(sdp);
+            resolve(plain ? { type, sdp: out } : construct(realm.SessionDescription, [{ type, sdp: out }]));
+          });
+        } catch (err) {
+          reject(err);
+        }
+      }, (err) => { reject(err); });
+    });
+  }
+
+  // ------------------------------------------------------------------ stats
+  function candidateOfStat(s) {
+    const address = typeof s.address === 'string' ? s.address : typeof s.ip === 'string' ? s.ip : '';
+    const raddr = typeof s.relatedAddress === 'string' ? s.relatedAddress : '';
+    if (!address && !raddr) return null;
+    let c = `candidate:1 1 ${s.protocol || 'udp'} 1 ${address || '0.0.0.0'} ${s.port || 9} typ ${s.candidateType || 'host'}`;
+    if (raddr) c += ` raddr ${raddr} rport ${s.relatedPort || 0}`;
+    return c;
+  }
+
+  function filterStatsPromise(p, realm) {
+    return new P((resolve, reject) => {
+      promiseThen(p, (report) => {
+        try {
+          const entries = new M();
+          const judged = list();
+          apply(realm.statsForEach, report, [(value, key) => {
+            mapSet(entries, key, value);
+            const type = value && value.type;
+            if (type === 'local-candidate' || type === 'remote-candidate') {
+              const c = candidateOfStat(value);
+              if (c) push(judged, { __proto__: null, key, value, p: ask('extra', c) });
+            }
+          }]);
+          let left = judged.n;
+          const finish = () => {
+            wmSet(reports, report, entries);
+            resolve(report);
+          };
+          if (!left) { finish(); return; }
+          for (let i = 0; i < judged.n; i += 1) {
+            const j = judged[i];
+            promiseThen(j.p, (v) => {
+              try {
+                const action = verdictAction(v);
+                if (action === 'allow') { /* unchanged */ } else if (action === 'rewrite' && rewritten(v) !== null) {
+                  const f = candidateFields(rewritten(v));
+                  const hadAddress = typeof j.value.address === 'string' && j.value.address !== '';
+                  if (hadAddress) j.value.address = f.address;
+                  if (typeof j.value.ip === 'string' && j.value.ip !== '') j.value.ip = f.address;
+                  if (hasOwn(j.value, 'relatedAddress')) {
+                    if (f.raddr === null) { delete j.value.relatedAddress; delete j.value.relatedPort; } else {
+                      j.value.relatedAddress = f.raddr;
+                      j.value.relatedPort = +f.rport;
+                    }
+                  }
+                } else {
+                  mapDelete(entries, j.key);
+                }
+              } catch {
+                mapDelete(entries, j.key);
+              }
+              left -= 1;
+              if (!left) finish();
+            });
+          }
+        } catch (err) {
+          reject(err);
+        }
+      }, (err) => { reject(err); });
+    });
+  }
+
+  // ------------------------------------------------------------------ synchronous transport getters
+  /** A candidate as the page may see it, from the verdicts already known; unknown ones are dropped (and asked about). */
+  function candidateSync(c, realm) {
+    if (!c) return c;
+    let text;
+    try {
+      text = apply(realm.candidateGet, c, []);
+    } catch {
+      return null;
+    }
+    if (!mapHas(verdictCache, text)) {
+      ask('extra', text);
+      return null;
+    }
+    const v = mapGet(verdictCache, text);
+    const action = verdictAction(v);
+    if (action === 'allow') return c;
+    if (action === 'rewrite' && rewritten(v) !== null) {
+      return construct(realm.IceCandidate, [{
+        candidate: rewritten(v),
+        sdpMid: apply(realm.sdpMidGet, c, []),
+        sdpMLineIndex: apply(realm.sdpMLineIndexGet, c, []),
+      }]);
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ realm installation
+  function install(win) {
+    const F = win.Function;
+    if (!F || wsHas(covered, F)) return;
+    wsAdd(covered, F);
+    const native = win.RTCPeerConnection;
+    // A realm whose own content script already ran (or the page replaced the constructor) is left alone.
+    if (isFunction(native) && !isNativeFn(native)) return;
+    if (win !== W && !hasOwn(W, 'RTCPeerConnection')) {
+      // disable mode removed the constructors here (content/disable.js): a child realm mirrors that.
+      each(['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel'], (name) => {
+        try { delete win[name]; } catch { /* not configurable: the core still drops everything */ }
+      });
+    }
+    hideToString(win);
+    if (!isFunction(win.RTCPeerConnection)) { hookFrames(win); return; }
+    wrapRtc(win, native);
+    hookFrames(win);
+  }
+
+  function hideToString(win) {
+    const proto = win.Function.prototype;
+    const original = proto.toString;
+    const w = method(function toString() {
+      if (wmHas(spoof, this)) return wmGet(spoof, this);
+      return apply(original, this, arguments);
+    });
+    disguise(w, original);
+    wmSet(spoof, w, fnSource(original));
+    defineProperty(proto, 'toString', { value: w, writable: true, enumerable: false, configurable: true });
+  }
+
+  function realmOf(win) {
+    const g = (proto, name) => {
+      const d = proto && getDesc(proto, name);
+      return d ? d.get : undefined;
+    };
+    const pcProto = win.RTCPeerConnection.prototype;
+    return {
+      __proto__: null,
+      Event: win.Event,
+      IceEvent: win.RTCPeerConnectionIceEvent,
+      IceErrorEvent: win.RTCPeerConnectionIceErrorEvent,
+      IceCandidate: win.RTCIceCandidate,
+      SessionDescription: win.RTCSessionDescription,
+      iceEventCandidateGet: g(win.RTCPeerConnectionIceEvent.prototype, 'candidate'),
+      candidateGet: g(win.RTCIceCandidate.prototype, 'candidate'),
+      sdpMidGet: g(win.RTCIceCandidate.prototype, 'sdpMid'),
+      sdpMLineIndexGet: g(win.RTCIceCandidate.prototype, 'sdpMLineIndex'),
+      ufragGet: g(win.RTCIceCandidate.prototype, 'usernameFragment'),
+      sdpGet: g(win.RTCSessionDescription.prototype, 'sdp'),
+      typeGet: g(win.RTCSessionDescription.prototype, 'type'),
+      localDescriptionGet: g(pcProto, 'localDescription'),
+      gatheringGet: g(pcProto, 'iceGatheringState'),
+      statsForEach: win.RTCStatsReport ? win.RTCStatsReport.prototype.forEach : undefined,
+    };
+  }
+
+  function wrapRtc(win, Native) {
+    const realm = realmOf(win);
+    const proto = Native.prototype;
+    const Wrapper = function RTCPeerConnection() {
+      if (new.target === undefined) return apply(Native, this, arguments);
+      const pc = construct(Native, arguments, new.target === Wrapper ? Native : new.target);
+      track(pc, realm);
+      return pc;
+    };
+    disguise(Wrapper, Native);
+    defineProperty(Wrapper, 'prototype', { value: proto, writable: false });
+    setProto(Wrapper, getProto(Native));
+    const statics = ownKeys(Native);
+    for (let i = 0; i < statics.length; i += 1) {
+      const k = statics[i];
+      if (k === 'length' || k === 'name' || k === 'prototype' || k === 'arguments' || k === 'caller') continue;
+      defineProperty(Wrapper, k, getDesc(Native, k));
+    }
+    const cd = getDesc(proto, 'constructor');
+    defineProperty(proto, 'constructor', { value: Wrapper, writable: cd.writable, enumerable: cd.enumerable, configurable: cd.configurable });
+    each(['RTCPeerConnection', 'webkitRTCPeerConnection'], (name) => {
+      const d = getDesc(win, name);
+      if (d && d.value === Native) defineProperty(win, name, { value: Wrapper, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+    });
+
+    each(['localDescription', 'currentLocalDescription', 'pendingLocalDescription'], (name) => {
+      patchGetter(proto, name, (orig) => getter(function () {
+        const d = apply(orig, this, []);
+        if (!d) return d;
+        return filteredDescription(this, d, realm);
+      }));
+    });
+    patchGetter(proto, 'iceGatheringState', (orig) => getter(function () {
+      const state = apply(orig, this, []);
+      const st = wmGet(pcs, this);
+      return st ? st.gathering : state;
+    }));
+    each(['createOffer', 'createAnswer'], (name) => {
+      patchMethod(proto, name, (orig) => method(function () {
+        const a = arguments;
+        if (isFunction(a[0])) {
+          // Legacy callback form: run the promise form and call back with the filtered description.
+          const ok = a[0];
+          const fail = a[1];
+          const p = filterDescriptionPromise(this, apply(orig, this, [a[2]]), realm);
+          return new P((resolve) => {
+            promiseThen(p, (d) => { resolve(); ok(d); }, (e) => { resolve(); if (isFunction(fail)) fail(e); });
+          });
+        }
+        return filterDescriptionPromise(this, apply(orig, this, a), realm);
+      }));
+    });
+    const statsWrap = (orig) => method(function () {
+      if (isFunction(arguments[0])) return new P((_, reject) => reject(new win.TypeError('getStats: legacy callbacks are not supported')));
+      return filterStatsPromise(apply(orig, this, arguments), realm);
+    });
+    patchMethod(proto, 'getStats', statsWrap);
+    if (win.RTCRtpSender) patchMethod(win.RTCRtpSender.prototype, 'getStats', statsWrap);
+    if (win.RTCRtpReceiver) patchMethod(win.RTCRtpReceiver.prototype, 'getStats', statsWrap);
+
+    // RTCStatsReport: reports that went through the wrapper show only their filtered entries.
+    if (win.RTCStatsReport) {
+      const sp = win.RTCStatsReport.prototype;
+      const entriesOf = (r) => wmGet(reports, r);
+      patchGetter(sp, 'size', (orig) => getter(function () {
+        const m = entriesOf(this);
+        return m ? mapSize(m) : apply(orig, this, []);
+      }));
+      each([
+        ['get', (m, a) => mapGet(m, a[0])],
+        ['has', (m, a) => mapHas(m, a[0])],
+        ['forEach', (m, a, self) => {
+          const cb = a[0];
+          const thisArg = a[1];
+          if (!isFunction(cb)) return apply(realm.statsForEach, self, a);
+          mapForEach(m, (v, k) => { apply(cb, thisArg, [v, k, self]); });
+          return undefined;
+        }],
+        ['entries', (m) => mapEntries(m)],
+        ['keys', (m) => mapKeys(m)],
+        ['values', (m) => mapValues(m)],
+      ], (pair) => {
+        const name = pair[0];
+        const impl = pair[1];
+        const wasIterator = getDesc(sp, name) && sp[ITER] === sp[name];
+        patchMethod(sp, name, (orig) => method(function () {
+          const m = entriesOf(this);
+          return m ? impl(m, arguments, this) : apply(orig, this, arguments);
+        }));
+        if (wasIterator) {
+          const d = getDesc(sp, ITER);
+          defineProperty(sp, ITER, { value: sp[name], writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+        }
+      });
+    }
+
+    // RTCIceTransport (pc.sctp.transport.iceTransport, sender/receiver.transport.iceTransport).
+    if (win.RTCIceTransport) {
+      const tp = win.RTCIceTransport.prototype;
+      each(['getLocalCandidates', 'getRemoteCandidates'], (name) => {
+        patchMethod(tp, name, (orig) => method(function () {
+          const arr = apply(orig, this, arguments);
+          if (!arr) return arr;
+          let k = 0;
+          for (let i = 0; i < arr.length; i += 1) {
+            const c = candidateSync(arr[i], realm);
+            if (c) { arr[k] = c; k += 1; }
+          }
+          arr.length = k;
+          return arr;
+        }));
+      });
+      patchMethod(tp, 'getSelectedCandidatePair', (orig) => method(function () {
+        const pair = apply(orig, this, arguments);
+        if (!pair) return pair;
+        const local = candidateSync(pair.local, realm);
+        const remote = candidateSync(pair.remote, realm);
+        if (!local || !remote) return null;
+        pair.local = local;
+        pair.remote = remote;
+        return pair;
+      }));
+    }
+  }
+
+  // ------------------------------------------------------------------ child realms the page can reach
+  /** Wraps every same-origin frame under `win` (and theirs), synchronously. */
+  function sweep(win, depth = 0) {
+    let n = 0;
+    try {
+      n = windowLength(win);
+    } catch {
+      return;
+    }
+    for (let i = 0; i < n && depth < 8; i += 1) {
+      let child;
+      try {
+        child = win[i];
+        install(child);
+      } catch {
+        continue; // cross-origin: its own content scripts cover it
+      }
+      sweep(child, depth + 1);
+    }
+  }
+
+  function touch(w) {
+    if (!w) return;
+    try {
+      install(w);
+      sweep(w);
+    } catch {
+      // cross-origin or gone
+    }
+  }
+
+  function hookFrames(win) {
+    each([win.HTMLIFrameElement, win.HTMLFrameElement, win.HTMLObjectElement], (C) => {
+      if (!C) return;
+      patchGetter(C.prototype, 'contentWindow', (orig) => getter(function () {
+        const w = apply(orig, this, []);
+        touch(w);
+        return w;
+      }));
+      patchGetter(C.prototype, 'contentDocument', (orig) => getter(function () {
+        const d = apply(orig, this, []);
+        if (d) touch(d.defaultView);
+        return d;
+      }));
+      if (C === win.HTMLObjectElement) {
+        patchMethod(C.prototype, 'getSVGDocument', (orig) => method(function () {
+          const d = apply(orig, this, arguments);
+          if (d) touch(d.defaultView);
+          return d;
+        }));
+      }
+    });
+    // DOM insertion: a frame inserted (and used) in the same task is wrapped before the call returns.
+    const after = (orig) => method(function () {
+      const r = apply(orig, this, arguments);
+      sweep(win);
+      return r;
+    });
+    const methods = [
+      [win.Node, ['appendChild', 'insertBefore', 'replaceChild']],
+      [win.Element, ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe']],
+      [win.Document, ['append', 'prepend', 'replaceChildren', 'write', 'writeln']],
+      [win.DocumentFragment, ['append', 'prepend', 'replaceChildren']],
+      [win.CharacterData, ['before', 'after', 'replaceWith']],
+      [win.DocumentType, ['before', 'after', 'replaceWith']],
+      [win.ShadowRoot, ['setHTMLUnsafe']],
+      [win.Range, ['insertNode', 'surroundContents']],
+    ];
+    each(methods, (row) => {
+      if (!row[0]) return;
+      each(row[1], (name) => { patchMethod(row[0].prototype, name, after); });
+    });
+    each([[win.Element, ['innerHTML', 'outerHTML']], [win.ShadowRoot, ['innerHTML']]], (row) => {
+      const C = row[0];
+      if (!C) return;
+      each(row[1], (name) => {
+        const d = getDesc(C.prototype, name);
+        if (!d || !isFunction(d.set)) return;
+        const orig = d.set;
+        const w = disguise(getDesc({ set s(v) { apply(orig, this, [v]); sweep(win); } }, 's').set, orig);
+        defineProperty(C.prototype, name, { get: d.get, set: w, enumerable: d.enumerable, configurable: d.configurable });
+      });
+    });
+    const od = getDesc(win, 'open');
+    if (od && isFunction(od.value)) {
+      const orig = od.value;
+      const w = disguise(method(function () {
+        const opened = apply(orig, this, arguments);
+        touch(opened);
+        return opened;
+      }), orig);
+      defineProperty(win, 'open', { value: w, writable: od.writable, enumerable: od.enumerable, configurable: od.configurable });
+    }
+  }
+
+  // ------------------------------------------------------------------ go
+  install(W);
+  // Parser-inserted frames: a microtask checkpoint runs before each parser-inserted script, so the
+  // observer wraps a static <iframe> before the next script can reach it. Only while parsing.
+  try {
+    const MO = W.MutationObserver;
+    const mo = new MO(() => { if (windowLength(W)) sweep(W); });
+    apply(MO.prototype.observe, mo, [doc, { childList: true, subtree: true }]);
+    const stop = () => {
+      apply(MO.prototype.disconnect, mo, []);
+      sweep(W);
+      removeListener(doc, 'DOMContentLoaded', stop, true);
+    };
+    addListener(doc, 'DOMContentLoaded', stop, true);
+  } catch {
+    // no observer: insertion hooks and getters still apply
+  }
+})();

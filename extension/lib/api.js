@@ -99,3 +99,37 @@ export async function setActionIcon(state, title) {
   await ext.action.setIcon({ path });
   if (title) await ext.action.setTitle({ title });
 }
+
+/** The toolbar badge of one tab ('' clears it). */
+export async function setBadge(tabId, text) {
+  await ext.action.setBadgeText({ tabId, text });
+}
+
+/** Calls `listener(tabId)` when a tab starts loading a new document (resets per-tab counts). */
+export function onTabLoading(listener) {
+  ext.tabs?.onUpdated?.addListener((tabId, info) => {
+    if (info.status === 'loading') listener(tabId);
+  });
+}
+
+/** Ids among `ids` that are registered content scripts. */
+export async function registeredScripts(ids) {
+  return (await ext.scripting.getRegisteredContentScripts({ ids })).map((s) => s.id);
+}
+
+export async function unregisterScripts(ids) {
+  await ext.scripting.unregisterContentScripts({ ids });
+}
+
+/**
+ * Registers a MAIN-world, document_start, all-frames content script that persists across
+ * sessions. Browsers that reject a key (older matchOriginAsFallback support) get it without.
+ */
+export async function registerMainWorldScript({ id, js, matches }) {
+  const base = { id, js, matches, world: 'MAIN', runAt: 'document_start', allFrames: true, persistAcrossSessions: true };
+  try {
+    await ext.scripting.registerContentScripts([{ ...base, matchOriginAsFallback: true }]);
+  } catch {
+    await ext.scripting.registerContentScripts([{ ...base, matchAboutBlank: true }]);
+  }
+}

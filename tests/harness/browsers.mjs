@@ -8,8 +8,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const DIST_CHROME = join(ROOT, 'dist/chrome');
-export const DIST_FIREFOX = join(ROOT, 'dist/firefox');
+/** The built packages under test: ./dist, or IVL_DIST to test another build. */
+export const DIST = process.env.IVL_DIST ? resolve(process.env.IVL_DIST) : join(ROOT, 'dist');
+export const DIST_CHROME = join(DIST, 'chrome');
+export const DIST_FIREFOX = join(DIST, 'firefox');
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8'));
 export const GECKO_ID = MANIFEST.browser_specific_settings.gecko.id;
 export const FIREFOX_UUID = '6d1c0f57-6a1e-4c2b-9a55-1ce7ea11ce01';

@@ -7,7 +7,7 @@
 //   --mode all|relay-tcp         all: STUN + TURN udp + TURN tcp, policy "all" (default)
 //                                relay-tcp: only the TCP TURN URL, iceTransportPolicy "relay"
 //   --proxy URL                  route the browser through URL (http://H:P or socks5://H:P);
-//                                "lab" = the lab's proxy from lab.json. Default: no proxy.
+//                                "lab" = LAB_PROXY from lab.json. Default: no proxy.
 //   --timeout MS                 gathering timeout (default 10000)
 //   --json                       print only the JSON result
 // Prints the candidates, ICE errors, the proxy/coturn log lines written during the run, and
@@ -42,8 +42,8 @@ function parseArgs(argv) {
 }
 
 function loadLab() {
-  const dir = process.env.LAB_STATE_DIR || process.env.IVL_LAB_DIR || '/tmp/ivl-lab';
-  const f = path.join(dir, 'lab.json');
+  const f = process.env.IVL_LAB_JSON
+    || path.join(process.env.LAB_STATE_DIR || process.env.IVL_LAB_DIR || '/tmp/ivl-lab', 'lab.json');
   if (!fs.existsSync(f)) throw new Error(`${f} missing: run tests/lab/lab.sh up`);
   return JSON.parse(fs.readFileSync(f, 'utf8'));
 }
@@ -210,11 +210,11 @@ function withTimeout(p, ms, what) {
 async function main() {
   const opt = parseArgs(process.argv.slice(2));
   const lab = loadLab();
-  const proxy = opt.proxy === 'lab' ? lab.proxy : opt.proxy;
-  const cred = { username: lab.turnUser, credential: lab.turnPass };
+  const proxy = opt.proxy === 'lab' ? lab.LAB_PROXY : opt.proxy;
+  const cred = { username: lab.LAB_TURN_USER, credential: lab.LAB_TURN_PASS };
   const iceServers = opt.mode === 'all'
-    ? [{ urls: lab.stunUrl }, { urls: lab.turnUdpUrl, ...cred }, { urls: lab.turnTcpUrl, ...cred }]
-    : [{ urls: lab.turnTcpUrl, ...cred }];
+    ? [{ urls: lab.LAB_STUN_URL }, { urls: lab.LAB_TURN_UDP_URL, ...cred }, { urls: lab.LAB_TURN_TCP_URL, ...cred }]
+    : [{ urls: lab.LAB_TURN_TCP_URL, ...cred }];
   const cfg = { iceServers, policy: opt.mode === 'all' ? 'all' : 'relay', timeoutMs: opt.timeout };
 
   let resolveResult;
@@ -236,9 +236,9 @@ async function main() {
   const url = `http://127.0.0.1:${server.address().port}/probe#${encodeURIComponent(JSON.stringify(cfg))}`;
 
   const socks = proxy && /^socks/.test(proxy);
-  const proxyLogFile = socks ? lab.socksLog : lab.proxyLog;
+  const proxyLogFile = socks ? lab.LAB_SOCKS_LOG : lab.LAB_PROXY_LOG;
   const proxyLogStart = sizeOf(proxyLogFile);
-  const turnLogStart = sizeOf(lab.turnLog);
+  const turnLogStart = sizeOf(lab.LAB_TURN_LOG);
   let result;
   try {
     result = opt.browser === 'chromium'
@@ -251,11 +251,11 @@ async function main() {
   // Lines about the lab's hosts prove the tunnel; everything else is the browsers' own background
   // traffic (update/telemetry/remote-settings hosts), which the proxies refuse - only counted.
   const rawProxy = proxyLogFile ? readFrom(proxyLogFile, proxyLogStart).split('\n').filter(Boolean) : [];
-  const labHost = lab.netIp.replace(/\./g, '\\.');
+  const labHost = lab.LAB_NET_IP.replace(/\./g, '\\.');
   const proxyLog = rawProxy.filter((l) => new RegExp(`${labHost}[:.]3478|Established connection to host "${labHost}"`).test(l)
     || (!socks && /Closed connection between local client/.test(l)));
   const proxyRefused = rawProxy.filter((l) => /Refused CONNECT|filtered domain|block\(/.test(l)).length;
-  const turnLog = readFrom(lab.turnLog, turnLogStart).split('\n')
+  const turnLog = readFrom(lab.LAB_TURN_LOG, turnLogStart).split('\n')
     .filter((l) => /new, realm|ALLOCATE processed, success|TCP socket|accepted|incoming packet ALLOCATE/.test(l))
     .slice(0, 12);
 
@@ -272,18 +272,18 @@ async function main() {
   const check = (name, pass, detail = '') => checks.push({ name, pass: !!pass, detail });
   const has = (f) => cands.some(f);
   if (opt.mode === 'all') {
-    check(`host candidate ${lab.clientIp}`, has((c) => c.type === 'host' && c.address === lab.clientIp));
-    check(`srflx ${lab.publicIp} with raddr ${lab.clientIp}`, has((c) => c.type === 'srflx' && c.address === lab.publicIp && c.raddr === lab.clientIp));
-    check(`relay on ${lab.netIp} via TURN/UDP`, has((c) => c.type === 'relay' && c.address === lab.netIp && c.relayProtocol === 'udp'));
-    check(`relay on ${lab.netIp} via TURN/TCP`, has((c) => c.type === 'relay' && c.address === lab.netIp && c.relayProtocol === 'tcp'));
+    check(`host candidate ${lab.LAB_CLIENT_IP}`, has((c) => c.type === 'host' && c.address === lab.LAB_CLIENT_IP));
+    check(`srflx ${lab.LAB_PUBLIC_IP} with raddr ${lab.LAB_CLIENT_IP}`, has((c) => c.type === 'srflx' && c.address === lab.LAB_PUBLIC_IP && c.raddr === lab.LAB_CLIENT_IP));
+    check(`relay on ${lab.LAB_NET_IP} via TURN/UDP`, has((c) => c.type === 'relay' && c.address === lab.LAB_NET_IP && c.relayProtocol === 'udp'));
+    check(`relay on ${lab.LAB_NET_IP} via TURN/TCP`, has((c) => c.type === 'relay' && c.address === lab.LAB_NET_IP && c.relayProtocol === 'tcp'));
   } else {
     check('only relay candidates', cands.length > 0 && cands.every((c) => c.type === 'relay'));
-    check(`relay on ${lab.netIp} via TURN/TCP`, has((c) => c.type === 'relay' && c.address === lab.netIp && c.relayProtocol === 'tcp'));
+    check(`relay on ${lab.LAB_NET_IP} via TURN/TCP`, has((c) => c.type === 'relay' && c.address === lab.LAB_NET_IP && c.relayProtocol === 'tcp'));
   }
   if (proxy && /^http:/.test(proxy) && proxyLogFile) {
-    check(`proxy log shows CONNECT ${lab.netIp}:3478`, proxyLog.some((l) => l.includes(`CONNECT ${lab.netIp}:3478`)));
+    check(`proxy log shows CONNECT ${lab.LAB_NET_IP}:3478`, proxyLog.some((l) => l.includes(`CONNECT ${lab.LAB_NET_IP}:3478`)));
   } else if (socks && proxyLogFile) {
-    check(`SOCKS log shows tcp/connect to ${lab.netIp}.3478`, proxyLog.some((l) => l.includes(`${lab.netIp}.3478`)));
+    check(`SOCKS log shows tcp/connect to ${lab.LAB_NET_IP}.3478`, proxyLog.some((l) => l.includes(`${lab.LAB_NET_IP}.3478`)));
   }
 
   const out = { browser: opt.browser, mode: opt.mode, proxy, ua: result.ua, gathering: result.gathering,

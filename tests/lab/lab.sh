@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds a closed, NATed network-namespace lab (client -> router -> "internet" with coturn + an HTTP proxy) so IceVeil's WebRTC-leak tests see real host/srflx/relay candidates without touching any real network.
 #
-# Usage: tests/lab/lab.sh up | down | status | check | exec -- CMD...
-# Needs root, iproute2, nftables, coturn (turnserver), tinyproxy, python3.
+# Usage: tests/lab/lab.sh deps | up | down | status | check | exec -- CMD...
+# Needs root, iproute2, nftables, coturn (turnserver), tinyproxy, python3 (`deps` installs them;
+# IVL_LAB_SOCKS=1 adds dante-server).
 # State (pids, logs, lab.env, lab.json) lives in ${IVL_LAB_DIR:-/tmp/ivl-lab}.
 # See tests/lab/README.md for the topology and the reasoning behind it.
 set -uo pipefail
@@ -80,7 +81,7 @@ kill_orphan_daemons() {
   local comm
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
-    read -r comm <"$d/comm" 2>/dev/null || continue
+    { read -r comm <"$d/comm"; } 2>/dev/null || continue
     case "$comm" in turnserver|tinyproxy|danted) ;; *) continue ;; esac
     is_lab_daemon "$pid" && kill "$pid" 2>/dev/null
   done
@@ -312,37 +313,22 @@ LAB_PROXY_PID=$proxy_pid
 LAB_TURN_LOG=$STATE/turnserver.log
 LAB_PROXY_LOG=$STATE/tinyproxy.log
 EOF
-  local socks_json=""
   if [ "$WANT_SOCKS" = 1 ]; then
     printf 'LAB_SOCKS_PROXY=socks5://%s:%s\nLAB_SOCKS_PID=%s\nLAB_SOCKS_LOG=%s\n' \
       $NET_IP $SOCKS_PORT "$(cat "$STATE/socks.pid")" "$STATE/danted.log" >>"$STATE/lab.env"
-    socks_json=$(printf ',\n  "socksProxy": "socks5://%s:%s",\n  "socksPid": %s,\n  "socksLog": "%s"' \
-      $NET_IP $SOCKS_PORT "$(cat "$STATE/socks.pid")" "$STATE/danted.log")
   fi
-  cat >"$STATE/lab.json" <<EOF
-{
-  "stateDir": "$STATE",
-  "clientNs": "$NS_CLIENT",
-  "clientIp": "$CLIENT_IP",
-  "clientIp6": "$CLIENT_IP6",
-  "routerIp": "$ROUTER_IN_IP",
-  "publicIp": "$PUBLIC_IP",
-  "netIp": "$NET_IP",
-  "stunUrl": "stun:$NET_IP:$TURN_PORT",
-  "turnUdpUrl": "turn:$NET_IP:$TURN_PORT?transport=udp",
-  "turnTcpUrl": "turn:$NET_IP:$TURN_PORT?transport=tcp",
-  "turnUser": "$TURN_USER",
-  "turnPass": "$TURN_PASS",
-  "turnRealm": "$TURN_REALM",
-  "proxy": "http://$NET_IP:$PROXY_PORT",
-  "proxyHost": "$NET_IP",
-  "proxyPort": $PROXY_PORT,
-  "turnPid": $turn_pid,
-  "proxyPid": $proxy_pid,
-  "turnLog": "$STATE/turnserver.log",
-  "proxyLog": "$STATE/tinyproxy.log"$socks_json
-}
-EOF
+  # lab.json is lab.env's twin: the same LAB_* keys (ports and pids as numbers) for Node tests.
+  python3 - "$STATE/lab.env" "$STATE/lab.json" <<'PY' || die "writing lab.json"
+import json, re, shlex, sys
+env = {}
+for line in open(sys.argv[1]):
+    k, _, v = line.rstrip("\n").partition("=")
+    v = shlex.split(v)[0] if v else ""
+    env[k] = int(v) if re.search(r"_(PID|PORT)$", k) and v.isdigit() else v
+with open(sys.argv[2], "w") as f:
+    json.dump(env, f, indent=2)
+    f.write("\n")
+PY
   cat <<EOF
 [lab] up (state: $STATE)
   $NS_CLIENT  $IF_C  $CLIENT_IP/24  $CLIENT_IP6/64  default via $ROUTER_IN_IP
@@ -472,6 +458,22 @@ cmd_check() {
   [ "$FAIL" -eq 0 ]
 }
 
+# Install the Debian packages the lab needs (only the missing ones). Services are not wanted on the
+# host: the lab starts its own daemons inside ivl-net, so any host-side service start is irrelevant.
+cmd_deps() {
+  need_root
+  local pkgs=(iproute2 nftables coturn tinyproxy python3) missing=() p
+  [ "$WANT_SOCKS" = 1 ] && pkgs+=(dante-server)
+  for p in "${pkgs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && { log "deps: all present (${pkgs[*]})"; return 0; }
+  while pgrep -x apt-get >/dev/null || pgrep -x dpkg >/dev/null; do log "deps: waiting for another apt-get/dpkg"; sleep 5; done
+  log "deps: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" ||
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }
+}
+
 cmd_exec() {
   need_root
   [ "${1:-}" = "--" ] && shift
@@ -482,10 +484,11 @@ cmd_exec() {
 }
 
 case "${1:-}" in
+  deps) cmd_deps ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   check) cmd_check ;;
   exec) shift; cmd_exec "$@" ;;
-  *) echo "usage: $0 up|down|status|check|exec -- CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 deps|up|down|status|check|exec -- CMD...   (IVL_LAB_SOCKS=1 adds a SOCKS5 proxy)" >&2; exit 2 ;;
 esac

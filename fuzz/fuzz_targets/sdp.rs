@@ -1,0 +1,26 @@
+//! Fuzzes the SDP filter: in every mode the output reveals nothing the mode hides, filtering is idempotent, and off is the identity.
+#![no_main]
+
+use iceveil::sdp::{filter_sdp, first_leak};
+use iceveil::verdict::Mode;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(s) = std::str::from_utf8(data) else { return };
+    for m in Mode::ALL {
+        let once = filter_sdp(m, s);
+        if let Some(leak) = first_leak(m, &once.sdp) {
+            panic!("{m}: {leak} in output {:?} of input {s:?}", once.sdp);
+        }
+        let twice = filter_sdp(m, &once.sdp);
+        assert_eq!(twice.sdp, once.sdp, "{m}: not idempotent for {s:?}");
+        assert_eq!(
+            once.sdp.matches("a=end-of-candidates").count(),
+            s.matches("a=end-of-candidates").count(),
+            "{m}: end-of-candidates changed"
+        );
+        if m == Mode::Off {
+            assert_eq!(once.sdp, s);
+        }
+    }
+});

@@ -1,0 +1,81 @@
+// Leak-page helper: reads every surface a page can take an address from, with a given RTCPeerConnection constructor (possibly from another realm).
+window.readAll = async function readAll(PC, { iceServers = [], timeoutMs = 5000, iceTransportPolicy = 'all', proto = null } = {}) {
+  if (typeof PC !== 'function') return { available: false };
+  const pc = new PC({ iceServers, iceTransportPolicy });
+  const out = { available: true, candidates: [], states: [], errors: [], sdps: [], stats: [], order: [] };
+  const done = new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    pc.addEventListener('icecandidate', (e) => {
+      const c = e.candidate;
+      if (c && c.candidate) {
+        out.candidates.push({ candidate: c.candidate, address: c.address, relatedAddress: c.relatedAddress, json: JSON.stringify(c.toJSON()) });
+        out.order.push(`cand:${pc.iceGatheringState}`);
+      } else if (!c) { out.order.push(`end:${pc.iceGatheringState}`); clearTimeout(timer); setTimeout(resolve, 300); }
+    });
+    pc.addEventListener('icegatheringstatechange', () => out.states.push(pc.iceGatheringState));
+    pc.addEventListener('icecandidateerror', (e) => out.errors.push({ address: e.address, port: e.port, url: e.url }));
+  });
+  pc.createDataChannel('probe');
+  await pc.setLocalDescription(await pc.createOffer());
+  await done;
+  const p = proto ?? Object.getPrototypeOf(pc);
+  const get = (name) => Object.getOwnPropertyDescriptor(p, name)?.get?.call(pc);
+  for (const name of ['localDescription', 'currentLocalDescription', 'pendingLocalDescription']) {
+    const d = get(name);
+    if (d) out.sdps.push(d.sdp, JSON.stringify(d.toJSON ? d.toJSON() : d));
+  }
+  const offer = await p.createOffer.call(pc);
+  out.sdps.push(offer.sdp);
+  const report = await p.getStats.call(pc);
+  report.forEach((s) => { if (/candidate/.test(s.type)) out.stats.push(s); });
+  for (const s of report.values()) if (/candidate/.test(s.type)) out.stats.push(s);
+  out.gatheringAtEnd = get('iceGatheringState');
+  pc.close();
+  return out;
+};
+
+/** A frame's window once its document is ready enough to use. */
+window.frameLoaded = (f) => new Promise((r) => { f.addEventListener('load', () => r(f.contentWindow), { once: true }); });
+
+/**
+ * Connects two peer connections (the second built by PC2, e.g. another realm's constructor) with
+ * trickle ICE through page code, opens a data channel and passes one message.
+ */
+window.connectPair = async function connectPair({ iceServers = [], iceTransportPolicy = 'all', PC2 = RTCPeerConnection, timeoutMs = 15000 } = {}) {
+  const a = new RTCPeerConnection({ iceServers, iceTransportPolicy });
+  const b = new PC2({ iceServers, iceTransportPolicy });
+  const seen = [];
+  a.onicecandidate = (e) => { if (e.candidate) { seen.push(e.candidate.candidate); b.addIceCandidate(e.candidate).catch(() => {}); } };
+  b.onicecandidate = (e) => { if (e.candidate) { seen.push(e.candidate.candidate); a.addIceCandidate(e.candidate).catch(() => {}); } };
+  const got = new Promise((resolve) => {
+    b.ondatachannel = (e) => { e.channel.onmessage = (m) => resolve(m.data); };
+    setTimeout(() => resolve(null), timeoutMs);
+  });
+  const ch = a.createDataChannel('call');
+  ch.onopen = () => ch.send('hello over IceVeil');
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+  const message = await got;
+  return { a, b, message, seen, state: a.connectionState };
+};
+
+window.iceTransportLeak = async function iceTransportLeak(o) {
+  const { a, b, message, seen } = await connectPair(o);
+  const out = { available: true, message, seen, transport: [], stats: [] };
+  for (const pc of [a, b]) {
+    const t = pc.sctp?.transport?.iceTransport;
+    if (t) {
+      if (t.getLocalCandidates) out.transport.push(...t.getLocalCandidates().map((c) => c.candidate));
+      if (t.getRemoteCandidates) out.transport.push(...t.getRemoteCandidates().map((c) => c.candidate));
+      const pair = t.getSelectedCandidatePair?.();
+      if (pair) out.transport.push(pair.local?.candidate, pair.local?.address, pair.remote?.candidate, pair.remote?.address);
+    }
+    const r = await pc.getStats();
+    r.forEach((s) => { if (/candidate/.test(s.type)) out.stats.push(s); });
+    for (const s of pc.getSenders()) { const rs = await s.getStats(); rs.forEach((x) => { if (/candidate/.test(x.type)) out.stats.push(x); }); }
+  }
+  a.close(); b.close();
+  return out;
+};

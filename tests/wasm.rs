@@ -1,0 +1,99 @@
+//! The JS boundary of the core, run as Wasm in real headless Chromium and Firefox (wasm-bindgen-test).
+#![cfg(target_arch = "wasm32")]
+
+use iceveil::bindings::*;
+use js_sys::{Array, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_str(v: &JsValue, key: &str) -> Option<String> {
+    get(v, key).as_string()
+}
+
+#[wasm_bindgen_test]
+fn judge_candidate_returns_plain_verdict_objects() {
+    let host = "candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host generation 0";
+    let v = judge_candidate("hide-local", host);
+    assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
+    assert!(get_str(&v, "reason").is_some());
+    let v = judge_candidate("off", host);
+    assert_eq!(get_str(&v, "action").as_deref(), Some("allow"));
+    let srflx = "candidate:2 1 udp 1686052607 8.8.4.4 61665 typ srflx raddr 10.0.0.5 rport 54321";
+    let v = judge_candidate("hide-local", srflx);
+    assert_eq!(get_str(&v, "action").as_deref(), Some("rewrite"));
+    let rewritten = get_str(&v, "candidate").unwrap_or_default();
+    assert!(!rewritten.contains("10.0.0.5"), "{rewritten}");
+    // Page garbage never throws and never passes.
+    let v = judge_candidate("hide-local", "candidate:\u{0}\u{ffff} garbage");
+    assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
+}
+
+#[wasm_bindgen_test]
+fn unknown_mode_ids_fall_back_to_the_safe_default() {
+    let host = "candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host";
+    let v = judge_candidate("nonsense", host);
+    assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
+    assert_eq!(mode_when_enabled(JsValue::from_str("off")), "hide-local");
+    assert_eq!(mode_when_enabled(JsValue::UNDEFINED), "hide-local");
+    assert_eq!(mode_when_enabled(JsValue::from_str("proxy-only")), "proxy-only");
+    assert!(is_mode_id(JsValue::from_str("disable")));
+    assert!(!is_mode_id(JsValue::from_f64(3.0)));
+}
+
+#[wasm_bindgen_test]
+fn batch_and_sdp_filter_cross_the_boundary() {
+    let list = vec![
+        "candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host".to_string(),
+        "candidate:2 1 udp 2122260223 6f1c9a3e-1111-2222-3333-444455556666.local 54321 typ host".to_string(),
+    ];
+    let out: Array = judge_candidates("hide-local", list).into();
+    assert_eq!(out.length(), 2);
+    assert_eq!(get_str(&out.get(0), "action").as_deref(), Some("drop"));
+    assert_eq!(get_str(&out.get(1), "action").as_deref(), Some("allow"));
+
+    let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 10.0.0.5\r\na=candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\r\na=end-of-candidates\r\n";
+    let f = filter_sdp("hide-local", sdp);
+    let text = get_str(&f, "sdp").unwrap_or_default();
+    assert!(!text.contains("10.0.0.5"), "{text}");
+    assert!(text.contains("a=end-of-candidates\r\n"));
+    assert_eq!(get(&f, "removed").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+fn settings_are_validated_at_the_boundary() {
+    let user = js_sys::JSON::parse(r#"{"mode":"warp-speed"}"#).unwrap();
+    let r = resolve_settings(user, JsValue::UNDEFINED);
+    let settings = get(&r, "settings");
+    assert_eq!(get_str(&settings, "mode").as_deref(), Some("hide-local"));
+    let issues: Array = get(&r, "userIssues").into();
+    assert_eq!(issues.length(), 1);
+    let managed = js_sys::JSON::parse(r#"{"mode":"proxy-only","locked":true}"#).unwrap();
+    let r = resolve_settings(JsValue::NULL, managed);
+    let settings = get(&r, "settings");
+    assert_eq!(get_str(&settings, "mode").as_deref(), Some("proxy-only"));
+    assert_eq!(get(&settings, "locked").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+fn plans_and_control_status() {
+    let p = settings_plan("proxy-only", "firefox");
+    let policy = get(&p, "ipHandlingPolicy");
+    assert_eq!(get_str(&policy, "value").as_deref(), Some("proxy_only"));
+    let s = control_status(
+        "not_controllable",
+        JsValue::from_str("default_public_interface_only"),
+        JsValue::from_str("disable_non_proxied_udp"),
+        JsValue::from_str("default"),
+    );
+    assert_eq!(get_str(&s, "controller").as_deref(), Some("policy"));
+    let hidden: Array = hidden_addresses("hide-local", vec!["[fd00::2]".into(), "8.8.8.8".into(), "".into()]).into();
+    assert_eq!(hidden.get(0).as_bool(), Some(true));
+    assert_eq!(hidden.get(1).as_bool(), Some(false));
+    assert_eq!(hidden.get(2).as_bool(), Some(false));
+}
