@@ -120,7 +120,7 @@ run_tests() {
   for drv in CHROMEDRIVER=/usr/bin/chromedriver "GECKODRIVER=$GECKODRIVER"; do
     env "$drv" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" WASM_BINDGEN_TEST_TIMEOUT=120 \
       CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
-      cargo test --quiet --target wasm32-unknown-unknown --test wasm || failed+=("wasm-bindgen-test ${drv%%=*}")
+      cargo test --target wasm32-unknown-unknown --test wasm || failed+=("wasm-bindgen-test ${drv%%=*}")
   done
   step "web-ext lint dist/firefox, Chromium manifest check"
   node tests/lint.mjs || failed+=("web-ext lint")

@@ -75,6 +75,7 @@ async function readState(wasm) {
     locked: resolved.settings.locked,
     exceptions: resolved.settings.exceptions,
     selfTestIceServers: resolved.settings.selfTestIceServers,
+    iceServerLines: wasm.iceServerLines(resolved.settings.selfTestIceServers),
     userIssues: resolved.userIssues,
     managedIssues: resolved.managedIssues,
     managed: resolved.managed,
@@ -138,6 +139,35 @@ async function setMode(mode) {
   return serial(() => apply('user-set-mode'));
 }
 
+/** Stores the self-test's ICE servers from the popup's text box, after the core parsed them. */
+async function setIceServers(text) {
+  const wasm = await core();
+  const { resolved } = await resolvedSettings(wasm);
+  if (resolved.settings.locked || resolved.managed.selfTestIceServers) throw new Error(api.message('errorLocked'));
+  const parsed = wasm.parseIceServers(String(text ?? ''));
+  if (parsed.error) throw new Error(parsed.error);
+  await api.setLocal({ selfTestIceServers: parsed.servers });
+  settingsCache = null;
+  return serial(() => apply('user-set-ice-servers'));
+}
+
+/**
+ * Asks IceVeil's own content script in the active tab to gather through the page's (wrapped)
+ * RTCPeerConnection: exactly what that site would see. No extra permission: where the content
+ * script cannot run (browser pages, stores), the answer says so.
+ */
+async function runSiteSelfTest({ iceServers, timeoutMs }) {
+  const tab = await api.activeWebTab();
+  if (!tab) return { available: false, reason: 'no-tab' };
+  try {
+    const result = await api.sendToTab(tab.id, { type: 'iceveil.selftest', iceServers, timeoutMs });
+    if (!result || result.error) return { available: false, reason: result?.error ?? 'no-page-layer', tabId: tab.id };
+    return { available: true, tabId: tab.id, ...result };
+  } catch {
+    return { available: false, reason: 'no-page-layer', tabId: tab.id };
+  }
+}
+
 async function handleMessage(message, sender) {
   if (isPageMessage(message)) {
     const wasm = await core();
@@ -153,6 +183,15 @@ async function handleMessage(message, sender) {
       const { lastOnMode } = await api.getLocal(['lastOnMode']);
       return setMode((await core()).modeWhenEnabled(lastOnMode));
     }
+    case 'selftest.report': {
+      const wasm = await core();
+      const { resolved } = await resolvedSettings(wasm);
+      return wasm.selfTestReport(resolved.settings.mode, message.candidates ?? [], message.outcome ?? {});
+    }
+    case 'selftest.site':
+      return runSiteSelfTest(message);
+    case 'setIceServers':
+      return setIceServers(message.text);
     default:
       throw new Error(`unknown message type ${JSON.stringify(message?.type)}`);
   }

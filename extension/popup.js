@@ -30,6 +30,7 @@ function showBanner(el, text) {
 }
 
 function render(state) {
+  lastState = state;
   document.body.dataset.ready = 'true';
   showBanner($('core-error'), state.coreError ? message('coreError', [state.coreError]) : null);
   if (state.coreError) return;
@@ -68,7 +69,163 @@ function render(state) {
     warning = message('warnNotApplied');
   }
   showBanner($('control-warning'), warning);
+  const iceLocked = locked || Boolean(state.managed?.selfTestIceServers);
+  $('ice-servers').disabled = iceLocked;
+  $('ice-servers-save').disabled = iceLocked;
+  if (document.activeElement !== $('ice-servers')) $('ice-servers').value = state.iceServerLines ?? '';
   $('control-warning').dataset.kind = lost ? lost.controller : '';
+}
+
+// ------------------------------------------------------------------ leak self-test
+const GATHER_TIMEOUT_MS = 8000;
+let lastState = null;
+let lastReport = null;
+
+/** Gathers in this extension page: what the browser itself exposes (layer 1). */
+async function gatherHere(iceServers, onProgress) {
+  if (typeof RTCPeerConnection !== 'function') return { candidates: [], outcome: { webrtcAvailable: false } };
+  const candidates = [];
+  const outcome = { webrtcAvailable: true, completed: false, iceServers: iceServers.length, candidateErrors: 0, error: null };
+  let pc;
+  try {
+    pc = new RTCPeerConnection({ iceServers });
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
+      pc.onicecandidateerror = () => { outcome.candidateErrors += 1; };
+      pc.onicecandidate = (e) => {
+        if (e.candidate?.candidate) {
+          candidates.push(e.candidate.candidate);
+          onProgress(candidates.length);
+        } else if (!e.candidate) {
+          outcome.completed = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      pc.createDataChannel('iceveil-selftest');
+      pc.createOffer().then((o) => pc.setLocalDescription(o)).catch((err) => {
+        outcome.error = String(err?.message ?? err);
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (err) {
+    outcome.error = String(err?.message ?? err);
+  } finally {
+    pc?.close();
+  }
+  return { candidates, outcome };
+}
+
+const KIND_KEYS = {
+  private: 'kindPrivate', 'shared-cgnat': 'kindSharedCgnat', 'link-local': 'kindLinkLocal', 'other-local': 'kindOtherLocal',
+  'global-v4': 'kindGlobalV4', 'global-v6': 'kindGlobalV6', mdns: 'kindMdns', relay: 'kindRelay', hidden: 'kindHidden', unknown: 'kindUnknown',
+};
+const summaryText = (report) => message(`summary_${report.summary.replaceAll('-', '_')}`, [report.addresses.join(', ')]);
+
+function renderTable(table, report) {
+  const head = document.createElement('tr');
+  for (const key of ['colType', 'colProtocol', 'colAddress', 'colClass', 'colVerdict']) {
+    head.append(Object.assign(document.createElement('th'), { scope: 'col', textContent: message(key) }));
+  }
+  const rows = report.rows.map((r) => {
+    const tr = document.createElement('tr');
+    tr.dataset.exposure = r.exposure;
+    tr.dataset.kind = r.kind;
+    const addr = r.relatedAddress ? `${r.address} (raddr ${r.relatedAddress})` : r.address;
+    const verdict = `${message(`exposure_${r.exposure.replaceAll('-', '_')}`)}; ${message(`pageLayer_${r.pageLayer}`)}`;
+    for (const [text, cls] of [[r.typ, ''], [r.protocol, ''], [addr, 'addr'], [message(KIND_KEYS[r.kind] ?? 'kindUnknown'), ''], [verdict, '']]) {
+      tr.append(Object.assign(document.createElement('td'), { textContent: text, className: cls }));
+    }
+    return tr;
+  });
+  if (rows.length === 0) {
+    const tr = document.createElement('tr');
+    tr.append(Object.assign(document.createElement('td'), { colSpan: 5, textContent: message('noCandidates') }));
+    rows.push(tr);
+  }
+  table.replaceChildren(head, ...rows);
+}
+
+async function runSelfTest() {
+  const button = $('selftest-run');
+  button.disabled = true;
+  $('selftest-result').hidden = true;
+  $('selftest-progress').hidden = false;
+  const started = Date.now();
+  let found = 0;
+  const tick = () => {
+    $('selftest-progress-text').textContent = message('selftestProgress', [String(Math.round((Date.now() - started) / 1000)), String(found)]);
+  };
+  tick();
+  const ticker = setInterval(tick, 500);
+  try {
+    const iceServers = lastState?.selfTestIceServers ?? [];
+    // Both layers are measured in the active website tab: its own native RTCPeerConnection (what the
+    // browser exposes to sites) and the page's wrapped one (what the site sees through IceVeil).
+    // Only without a website tab does the browser layer fall back to this extension page, and says so.
+    const site = await sendMessage({ type: 'selftest.site', iceServers, timeoutMs: GATHER_TIMEOUT_MS })
+      .catch((err) => ({ available: false, reason: String(err.message ?? err) }));
+    const here = site.available && site.browser ? site.browser : await gatherHere(iceServers, (n) => { found = n; tick(); });
+    const browserReport = await sendMessage({ type: 'selftest.report', candidates: here.candidates, outcome: here.outcome });
+    browserReport.measuredIn = site.available && site.browser ? site.origin : 'extension-page';
+    const siteReport = site.available && site.page && !site.page.error
+      ? await sendMessage({ type: 'selftest.report', candidates: site.page.candidates ?? [], outcome: site.page.outcome ?? {} })
+      : null;
+    if (siteReport) siteReport.measuredIn = site.origin;
+    lastReport = {
+      generatedAt: new Date().toISOString(),
+      extension: 'IceVeil', coreVersion: lastState?.coreVersion, browser: lastState?.browser, mode: lastState?.mode,
+      browserSetting: lastState?.settings?.webRTCIPHandlingPolicy ?? null,
+      iceServers: iceServers.map((s) => ({ urls: s.urls })),
+      browserLayer: browserReport,
+      siteLayer: siteReport ?? { unavailable: site.reason ?? 'unknown' },
+    };
+    const worst = [siteReport, browserReport].find((r) => r && !r.protected) ?? browserReport;
+    $('selftest-summary').textContent = summaryText(worst);
+    $('selftest-summary').dataset.protected = String(worst.protected);
+    $('selftest-summary').dataset.summary = worst.summary;
+    $('selftest-browser-summary').textContent = browserReport.measuredIn === 'extension-page'
+      ? `${summaryText(browserReport)} ${message('measuredInExtension')}` : summaryText(browserReport);
+    $('selftest-browser-summary').dataset.summary = browserReport.summary;
+    renderTable($('selftest-browser'), browserReport);
+    if (siteReport) {
+      $('selftest-site-summary').textContent = summaryText(siteReport);
+      $('selftest-site-summary').dataset.summary = siteReport.summary;
+      renderTable($('selftest-site'), siteReport);
+    } else {
+      $('selftest-site-summary').textContent = message('siteUnavailable');
+      $('selftest-site-summary').dataset.summary = 'site-unavailable';
+      $('selftest-site').replaceChildren();
+    }
+    $('selftest-result').hidden = false;
+    document.body.dataset.selftest = 'done';
+  } catch (err) {
+    showBanner($('action-error'), message('actionFailed', [String(err.message ?? err)]));
+    document.body.dataset.selftest = 'failed';
+  } finally {
+    clearInterval(ticker);
+    $('selftest-progress').hidden = true;
+    button.disabled = false;
+  }
+}
+
+function reportJson() {
+  return JSON.stringify(lastReport, null, 2);
+}
+
+async function copyReport() {
+  await navigator.clipboard.writeText(reportJson()).catch(() => {});
+  $('selftest-copy').textContent = message('selftestCopied');
+}
+
+function exportReport() {
+  const url = URL.createObjectURL(new Blob([reportJson()], { type: 'application/json' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `iceveil-leak-report-${Date.now()}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 async function act(request) {
@@ -86,4 +243,8 @@ $('enabled').addEventListener('change', (e) => act({ type: 'setEnabled', enabled
 for (const radio of document.querySelectorAll('input[name=mode]')) {
   radio.addEventListener('change', () => radio.checked && act({ type: 'setMode', mode: radio.value }));
 }
+$('selftest-run').addEventListener('click', runSelfTest);
+$('selftest-copy').addEventListener('click', copyReport);
+$('selftest-export').addEventListener('click', exportReport);
+$('ice-servers-save').addEventListener('click', () => act({ type: 'setIceServers', text: $('ice-servers').value }));
 act({ type: 'state' });

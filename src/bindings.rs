@@ -177,3 +177,25 @@ pub fn self_test_report(mode: &str, candidates: Vec<String>, outcome: JsValue) -
     let outcome: crate::selftest::Outcome = serde_json::from_value(json_in(outcome)).unwrap_or_default();
     out(&crate::selftest::evaluate(mode_in(mode), &candidates, &outcome))
 }
+
+/// Parses the popup's ICE-server box into `{ servers }`, or `{ error }` naming the bad line.
+#[wasm_bindgen(js_name = parseIceServers)]
+pub fn parse_ice_servers(text: &str) -> JsValue {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Parsed {
+        Ok { servers: Vec<config::IceServer> },
+        Err { error: String },
+    }
+    out(&match crate::selftest::parse_ice_server_lines(text) {
+        Ok(servers) => Parsed::Ok { servers },
+        Err(error) => Parsed::Err { error },
+    })
+}
+
+/// The text the popup's ICE-server box shows for a server list.
+#[wasm_bindgen(js_name = iceServerLines)]
+pub fn ice_server_lines(servers: JsValue) -> String {
+    let servers: Vec<config::IceServer> = serde_json::from_value(json_in(servers)).unwrap_or_default();
+    crate::selftest::ice_server_lines(&servers)
+}

@@ -237,6 +237,11 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
     SdpFiltered { sdp: out, removed, rewritten }
 }
 
+/// How many `a=end-of-candidates` lines (the whole line, any terminator) the SDP has; the filter never changes this.
+pub fn count_end_of_candidates(sdp: &str) -> usize {
+    lines(sdp).filter(|(content, _)| *content == "a=end-of-candidates").count()
+}
+
 /// Independently re-reads a (filtered) SDP and reports the first line that would reveal
 /// something `mode` hides, or `None`. Used by the tests and fuzzers as the oracle for
 /// [`filter_sdp`], and usable as a self-check: it shares [`hides`](crate::verdict::hides) but not the filter's control flow.

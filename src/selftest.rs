@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::addr::{classify, AddrClass};
+use crate::config::{validate_ice_server_url, IceServer};
 use crate::candidate::{parse_candidate, CandidateType, ConnectionAddress};
 use crate::verdict::{judge, Mode, Verdict};
 
@@ -230,6 +231,9 @@ fn summarise(mode: Mode, rows: Vec<Row>, unparseable: u32, outcome: &Outcome) ->
     let has_srflx = rows.iter().any(|r| r.typ == "srflx" || r.typ == "prflx");
     let (summary, addresses) = if !outcome.webrtc_available {
         (Summary::WebrtcUnavailable, vec![])
+    } else if mode == Mode::Disable && leaks.is_empty() && bypass.is_empty() && public.is_empty() {
+        // The browser may still offer the constructor to extension pages; pages lose it.
+        (Summary::WebrtcUnavailable, vec![])
     } else if !leaks.is_empty() {
         (Summary::LocalLeak, leaks)
     } else if !bypass.is_empty() {
@@ -265,6 +269,47 @@ fn summarise(mode: Mode, rows: Vec<Row>, unparseable: u32, outcome: &Outcome) ->
         rows,
         unparseable,
     }
+}
+
+/// Parses the popup's ICE-server box: one server per line, `URL [username credential]`; blank
+/// lines and `#` comments are skipped. Errors name the line and keep every good line out of use
+/// until fixed (the caller keeps the previous list).
+pub fn parse_ice_server_lines(text: &str) -> Result<Vec<IceServer>, String> {
+    let mut servers = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let url = parts.next().unwrap_or_default();
+        validate_ice_server_url(url).map_err(|e| format!("line {}: {e}", n + 1))?;
+        let username = parts.next().map(str::to_owned);
+        let credential = parts.next().map(str::to_owned);
+        if parts.next().is_some() || username.is_some() != credential.is_some() {
+            return Err(format!("line {}: write `URL` or `URL username credential`.", n + 1));
+        }
+        servers.push(IceServer { urls: vec![url.to_owned()], username, credential });
+    }
+    Ok(servers)
+}
+
+/// The popup's text form of a server list (the inverse of [`parse_ice_server_lines`]).
+pub fn ice_server_lines(servers: &[IceServer]) -> String {
+    let mut out = String::new();
+    for s in servers {
+        for u in &s.urls {
+            out.push_str(u);
+            if let (Some(user), Some(cred)) = (&s.username, &s.credential) {
+                out.push(' ');
+                out.push_str(user);
+                out.push(' ');
+                out.push_str(cred);
+            }
+            out.push('\n');
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -345,6 +390,24 @@ mod tests {
         let r = evaluate(Mode::HideLocal, &[], &Outcome { error: Some("boom".into()), ..done(1) });
         assert_eq!(r.summary, Summary::Error);
         assert!(!r.protected);
+    }
+
+    #[test]
+    fn ice_server_lines_round_trip_and_reject_bad_lines() {
+        let text = "stun:11.22.33.2:3478\n# relay\nturn:11.22.33.2:3478?transport=tcp iceveil pw\n\n";
+        let servers = parse_ice_server_lines(text).unwrap();
+        assert_eq!(servers.len(), 2);
+        assert_eq!(servers[1].username.as_deref(), Some("iceveil"));
+        assert_eq!(parse_ice_server_lines(&ice_server_lines(&servers)).unwrap(), servers);
+        assert!(parse_ice_server_lines("http://x").unwrap_err().starts_with("line 1:"));
+        assert!(parse_ice_server_lines("stun:a:1\nturn:b:2 onlyuser").unwrap_err().starts_with("line 2:"));
+    }
+
+    #[test]
+    fn disable_mode_reads_as_unavailable_when_nothing_leaks() {
+        let r = evaluate(Mode::Disable, &[], &done(1));
+        assert_eq!(r.summary, Summary::WebrtcUnavailable);
+        assert!(r.protected);
     }
 
     #[test]

@@ -683,7 +683,26 @@
     // RTCStatsReport: reports that went through the wrapper show only their filtered entries.
     if (win.RTCStatsReport) {
       const sp = win.RTCStatsReport.prototype;
-      const entriesOf = (r) => wmGet(reports, r);
+      // A report this instance did not filter (another realm's content script did): filtered here
+      // from the verdicts already known; unknown candidate entries are dropped (fail closed).
+      const entriesOf = (r) => {
+        if (wmHas(reports, r)) return wmGet(reports, r);
+        const m = new M();
+        try {
+          apply(realm.statsForEach, r, [(value, key) => {
+            const type = value && value.type;
+            const c = type === 'local-candidate' || type === 'remote-candidate' ? candidateOfStat(value) : null;
+            if (c === null) { mapSet(m, key, value); return; }
+            const v = mapHas(verdictCache, c) ? mapGet(verdictCache, c) : null;
+            if (v === null) ask('extra', c);
+            if (verdictAction(v) === 'allow') mapSet(m, key, value);
+          }]);
+        } catch {
+          return undefined;
+        }
+        wmSet(reports, r, m);
+        return m;
+      };
       patchGetter(sp, 'size', (orig) => getter(function () {
         const m = entriesOf(this);
         return m ? mapSize(m) : apply(orig, this, []);

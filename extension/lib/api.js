@@ -133,3 +133,19 @@ export async function registerMainWorldScript({ id, js, matches }) {
     await ext.scripting.registerContentScripts([{ ...base, matchAboutBlank: true }]);
   }
 }
+
+/**
+ * The tab a user means by "this site": the active tab of the last focused normal browser
+ * window (the popup itself, or a popup opened as a tab, is never it).
+ */
+export async function activeWebTab() {
+  const tabs = await ext.tabs.query({ active: true, windowType: 'normal' });
+  const own = ext.runtime.getURL('');
+  const web = tabs.filter((t) => !(t.url ?? '').startsWith(own) && !(t.pendingUrl ?? '').startsWith(own));
+  return web.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0))[0] ?? null;
+}
+
+/** Sends a message to IceVeil's content script in the top frame of a tab. */
+export async function sendToTab(tabId, message) {
+  return ext.tabs.sendMessage(tabId, message, { frameId: 0 });
+}

@@ -1,7 +1,7 @@
 //! Fuzzes the SDP filter: in every mode the output reveals nothing the mode hides, filtering is idempotent, and off is the identity.
 #![no_main]
 
-use iceveil::sdp::{filter_sdp, first_leak};
+use iceveil::sdp::{count_end_of_candidates, filter_sdp, first_leak};
 use iceveil::verdict::Mode;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,11 +14,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let twice = filter_sdp(m, &once.sdp);
         assert_eq!(twice.sdp, once.sdp, "{m}: not idempotent for {s:?}");
-        assert_eq!(
-            once.sdp.matches("a=end-of-candidates").count(),
-            s.matches("a=end-of-candidates").count(),
-            "{m}: end-of-candidates changed"
-        );
+        assert_eq!(count_end_of_candidates(&once.sdp), count_end_of_candidates(s), "{m}: end-of-candidates changed");
         if m == Mode::Off {
             assert_eq!(once.sdp, s);
         }

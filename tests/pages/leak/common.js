@@ -79,3 +79,21 @@ window.iceTransportLeak = async function iceTransportLeak(o) {
   a.close(); b.close();
   return out;
 };
+
+/** How the wrapper looks from page script (WebDriver eval runs in a privileged sandbox in Firefox). */
+window.looksNative = () => {
+  const pc = new RTCPeerConnection();
+  const d = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'localDescription');
+  const r = {
+    ctor: Function.prototype.toString.call(RTCPeerConnection),
+    getter: d.get.toString(),
+    getterName: d.get.name,
+    instance: pc instanceof RTCPeerConnection,
+    protoCtor: RTCPeerConnection.prototype.constructor === RTCPeerConnection,
+    name: RTCPeerConnection.name,
+    noProtoOnMethod: !('prototype' in RTCPeerConnection.prototype.createOffer),
+    toStringOfToString: Function.prototype.toString.toString(),
+  };
+  pc.close();
+  return r;
+};

@@ -1,0 +1,391 @@
+// Enterprise deployment end to end: real policy files (docs/examples) make real Chromium and Firefox configure, lock and force-install IceVeil.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CHROME_ID, DIST_CHROME, DIST_FIREFOX, selectedBrowsers, until } from '../harness/browsers.mjs';
+import {
+  browserSetting, exposedAddresses, gatherOnPage, localAddresses, openPopup, popupView,
+} from '../harness/iceveil.mjs';
+import { labIceServers } from '../harness/lab.mjs';
+import {
+  EXAMPLE_BASE_URL, EXAMPLE_CHROME_ID, GECKO_ID, chromiumPolicyHost, chromiumPolicyPageText, firefoxAddonInfo,
+  firefoxPolicyInstall, firefoxPolicyStatus, launchPolicyChromium, launchPolicyFirefox, loadExample, makeSigningKey,
+  packCrx, packXpi, serveFiles,
+} from '../harness/policy.mjs';
+import { serve } from '../harness/server.mjs';
+
+const LOCAL = localAddresses();
+const BROWSERS = selectedBrowsers();
+const POLICY_FILE = 'iceveil.json';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the popup (re-opened each round, as a user would) satisfies `ok`. */
+async function popupUntil(driver, ok, what) {
+  let last = null;
+  return until(async () => {
+    await openPopup(driver);
+    last = await popupView(driver);
+    return ok(last) ? last : null;
+  }, { what, timeoutMs: 20000, intervalMs: 500 }).catch((err) => {
+    throw new Error(`${err.message}; popup showed ${JSON.stringify(last)}`);
+  });
+}
+
+async function settingUntil(driver, value, name = 'webRTCIPHandlingPolicy') {
+  return until(async () => {
+    const s = await browserSetting(driver, name);
+    return s.value === value ? s : null;
+  }, { what: `${name}=${value}`, timeoutMs: 15000 });
+}
+
+/** Tries to change the mode the way a user would, on controls that a lock has disabled. */
+async function tryToChangeMode(driver) {
+  await openPopup(driver);
+  const attempts = ['input[name=mode][value="hide-local"]', 'input[name=mode][value="off"]', '#enabled'];
+  for (const selector of attempts) {
+    if (!(await driver.eval((s) => Boolean(document.querySelector(s)), selector))) continue;
+    if (driver.name === 'chromium') {
+      // force: dispatch a real mouse click at the control even though it is disabled (Playwright would wait otherwise).
+      await driver.page.click(selector, { force: true, timeout: 2000 }).catch(() => {});
+    } else {
+      await driver.click(selector).catch(() => {});
+    }
+  }
+  // The label around the switch is the visible control; click it too.
+  if (driver.name === 'chromium') await driver.page.click('label.switch', { force: true, timeout: 2000 }).catch(() => {});
+  await sleep(1500);
+}
+
+/** The page layer and the browser setting together: what a leak-test site gathers under a strict mode. */
+async function assertNoLocalAddresses(driver, site, { expectNoCandidates }) {
+  const result = await gatherOnPage(driver, site.origin, { iceServers: labIceServers(), timeoutMs: 5000 });
+  const exposed = exposedAddresses(result);
+  assert.deepEqual(exposed.filter((a) => LOCAL.includes(a)), [], `no local address reaches the page: ${exposed}`);
+  if (expectNoCandidates) assert.deepEqual(result.candidates, [], 'proxy-only without a proxy: no candidates at all');
+  return result;
+}
+
+// =========================================================================================== Chromium
+if (BROWSERS.includes('chromium')) {
+  describe('chromium: managed policy file (docs/examples/chromium-managed-policy.json)', () => {
+    let host;
+    let driver;
+    let site;
+    before(async () => {
+      site = await serve();
+      host = chromiumPolicyHost();
+      host.write(POLICY_FILE, loadExample('chromium-managed-policy.json'));
+      driver = await launchPolicyChromium(host);
+    });
+    after(async () => {
+      await driver?.close();
+      host?.remove(POLICY_FILE);
+      host?.cleanup();
+      await site?.close();
+    });
+
+    test('chrome://policy shows the file was loaded for IceVeil\'s id', async () => {
+      let last = '';
+      const text = await until(async () => {
+        last = await chromiumPolicyPageText(driver);
+        return /^mode \| proxy-only \| Platform \| Machine \| Mandatory \| OK$/m.test(last) ? last : null;
+      }, { what: 'IceVeil policy rows on chrome://policy', timeoutMs: 20000, intervalMs: 1000 })
+        .catch((err) => { throw new Error(`${err.message}; page:\n${last}`); });
+      assert.match(text, new RegExp(`^# ${CHROME_ID}$`, 'm'));
+      assert.match(text, /^locked \| true \| .* \| OK$/m);
+      const managed = await until(async () => {
+        await openPopup(driver);
+        const m = await driver.eval(() => chrome.storage.managed.get());
+        return m.mode ? m : null;
+      }, { what: 'storage.managed' });
+      assert.deepEqual(managed, loadExample('chromium-managed-policy.json')['3rdparty'].extensions[CHROME_ID]);
+    });
+
+    test('proxy-only is in force and the popup is locked', async () => {
+      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
+      const s = await settingUntil(driver, 'disable_non_proxied_udp');
+      assert.equal(s.levelOfControl, 'controlled_by_this_extension');
+      assert.equal(view.policyValue, 'disable_non_proxied_udp');
+      assert.equal(view.switchDisabled, true, 'switch disabled');
+      assert.equal(view.modesDisabled, true, 'mode radios disabled');
+      assert.equal(view.checkedMode, 'proxy-only');
+      assert.equal((await driver.text('#locked-note')).trim(), 'Managed by your organization');
+      assert.equal(view.managedIssues, null);
+    });
+
+    test('clicking another mode or the switch changes nothing', async () => {
+      await tryToChangeMode(driver);
+      const stored = await driver.eval(() => chrome.storage.local.get(['mode']));
+      assert.notEqual(stored.mode, 'hide-local', 'no user mode was stored');
+      assert.notEqual(stored.mode, 'off');
+      assert.equal((await browserSetting(driver)).value, 'disable_non_proxied_udp');
+      assert.equal((await popupView(driver)).mode, 'proxy-only');
+      // Even a direct request to the background (not possible from the UI) is refused.
+      const reply = await driver.eval(() => chrome.runtime.sendMessage({ type: 'setMode', mode: 'off' }));
+      assert.match(String(reply?.error), /./, 'background refuses setMode while locked');
+      assert.equal((await browserSetting(driver)).value, 'disable_non_proxied_udp');
+    });
+
+    test('a web page gathers no candidates and no local address', async () => {
+      await assertNoLocalAddresses(driver, site, { expectNoCandidates: true });
+    });
+
+    test('rewriting the policy file + "Reload policies" applies the new mode without a restart', async () => {
+      const next = loadExample('chromium-managed-policy.json');
+      next['3rdparty'].extensions[CHROME_ID] = { mode: 'hide-local', locked: false };
+      host.write(POLICY_FILE, next);
+      // Click chrome://policy's own "Reload policies" button, then read the page again.
+      const text = await until(async () => {
+        const t = await chromiumPolicyPageText(driver, { reload: true });
+        return /^mode \| hide-local \|/m.test(t) ? t : null;
+      }, { what: 'reloaded policy on chrome://policy', timeoutMs: 20000, intervalMs: 1000 });
+      assert.match(text, /^locked \| false \|/m);
+      const view = await popupUntil(driver, (v) => v.mode === 'hide-local' && !v.lockedNote, 'unlocked hide-local popup');
+      assert.equal(view.switchDisabled, false);
+      assert.equal(view.modesDisabled, false);
+      await settingUntil(driver, 'default_public_interface_only');
+    });
+  });
+
+  describe('chromium: invalid managed values', () => {
+    let host;
+    let driver;
+    before(async () => {
+      host = chromiumPolicyHost();
+      host.write(POLICY_FILE, { '3rdparty': { extensions: { [CHROME_ID]: { mode: 'turbo', locked: true } } } });
+      driver = await launchPolicyChromium(host);
+    });
+    after(async () => {
+      await driver?.close();
+      host?.cleanup();
+    });
+
+    test('an unknown mode string: warning naming "mode", default hide-local applies, locked still applies', async () => {
+      const view = await popupUntil(driver, (v) => v.managedIssues, 'managed-issues warning');
+      assert.match(view.managedIssues, /Your organization's policy value for "mode" was ignored: .*turbo/);
+      assert.equal(view.mode, 'hide-local');
+      assert.equal(view.lockedNote, true, 'the valid "locked" key still applies');
+      assert.equal(view.switchDisabled, true);
+      assert.equal(view.modesDisabled, true);
+      await settingUntil(driver, 'default_public_interface_only');
+    });
+
+    test('a wrong type (mode: 42) never reaches the extension: Chromium drops it against managed_schema.json', async () => {
+      host.write(POLICY_FILE, { '3rdparty': { extensions: { [CHROME_ID]: { mode: 42, locked: true } } } });
+      const text = await until(async () => {
+        const t = await chromiumPolicyPageText(driver, { reload: true });
+        return /^locked \| true/m.test(t) && !/^mode \| turbo/m.test(t) ? t : null;
+      }, { what: 'reloaded policy', timeoutMs: 20000, intervalMs: 1000 });
+      assert.doesNotMatch(text, /^mode \| 42 \| .* \| OK$/m, 'chrome://policy does not accept mode=42');
+      await openPopup(driver);
+      const managed = await until(async () => {
+        const m = await driver.eval(() => chrome.storage.managed.get());
+        return m.locked === true && !('mode' in m) ? m : null;
+      }, { what: 'storage.managed without mode' });
+      assert.deepEqual(managed, { locked: true });
+      const view = await popupUntil(driver, (v) => !v.managedIssues, 'warning cleared');
+      assert.equal(view.mode, 'hide-local');
+      assert.equal(view.lockedNote, true);
+    });
+  });
+
+  describe('chromium: force-install from a self-hosted update manifest, no user action', () => {
+    let host;
+    let driver;
+    let updates;
+    let key;
+    before(async () => {
+      host = chromiumPolicyHost();
+      key = makeSigningKey(host.dir);
+      const pkg = packCrx(DIST_CHROME, key, host.dir);
+      const crx = readFileSync(pkg.crx);
+      updates = await serveFiles({
+        '/updates.xml': (origin) => ({
+          type: 'application/xml',
+          body: loadExample('updates.xml', { [EXAMPLE_CHROME_ID]: key.id, [EXAMPLE_BASE_URL]: origin }),
+        }),
+        [`/iceveil-${pkg.version}.crx`]: { type: 'application/x-chrome-extension', body: crx },
+      });
+      const policy = loadExample('chromium-force-install.json', { [EXAMPLE_CHROME_ID]: key.id, [EXAMPLE_BASE_URL]: updates.origin });
+      // Test-only: Chromium blocks DevTools (so the test driver) on policy-installed extensions by default.
+      policy.DeveloperToolsAvailability = 1;
+      host.write(POLICY_FILE, policy);
+      driver = await launchPolicyChromium(host, { extensions: [], backgroundNetworking: true, extensionId: key.id });
+    });
+    after(async () => {
+      await driver?.close();
+      await updates?.close();
+      host?.cleanup();
+    });
+
+    test('Chromium fetches updates.xml and the CRX, installs IceVeil and applies the managed mode', async () => {
+      await until(() => updates.requests.some((r) => r.path.endsWith('.crx')), { what: 'CRX download', timeoutMs: 30000 });
+      assert.ok(updates.requests.some((r) => r.path === '/updates.xml'), 'update manifest fetched');
+      await until(() => driver.context.serviceWorkers().some((w) => w.url().startsWith(`chrome-extension://${key.id}/`)),
+        { what: 'IceVeil service worker', timeoutMs: 30000 });
+      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'managed mode after force-install');
+      assert.equal(view.switchDisabled, true);
+      const s = await settingUntil(driver, 'disable_non_proxied_udp');
+      assert.equal(s.levelOfControl, 'controlled_by_this_extension');
+      const info = await driver.eval(() => (chrome.management?.getSelf ? chrome.management.getSelf() : null));
+      if (info) assert.equal(info.installType, 'admin');
+      const text = await chromiumPolicyPageText(driver);
+      assert.match(text, /^ExtensionSettings \| .*force_installed.* \| OK$/m);
+    });
+  });
+
+  describe('chromium: WebRtcIPHandling policy next to IceVeil (docs/examples/chromium-webrtc-policy.json)', () => {
+    let host;
+    let driver;
+    let site;
+    before(async () => {
+      site = await serve();
+      host = chromiumPolicyHost();
+      host.write(POLICY_FILE, loadExample('chromium-webrtc-policy.json'));
+      driver = await launchPolicyChromium(host);
+    });
+    after(async () => {
+      await driver?.close();
+      host?.cleanup();
+      await site?.close();
+    });
+
+    test('the browser policy wins: not_controllable, popup says "policy" with its warning', async () => {
+      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.controller === 'policy', 'controller=policy');
+      const s = await browserSetting(driver);
+      assert.deepEqual(s, { value: 'default_public_interface_only', levelOfControl: 'not_controllable' });
+      assert.equal(view.policyValue, 'default_public_interface_only');
+      assert.match(view.warning ?? '', /organization's browser policy controls this setting/);
+      assert.equal(view.lockedNote, false, 'no "locked" key in this policy');
+      await assertNoLocalAddresses(driver, site, { expectNoCandidates: false });
+    });
+  });
+}
+
+// =========================================================================================== Firefox
+if (BROWSERS.includes('firefox')) {
+  const withoutInstall = () => {
+    const p = loadExample('firefox-policies.json', { [EXAMPLE_BASE_URL]: 'http://127.0.0.1:9' });
+    delete p.policies.ExtensionSettings;
+    return p;
+  };
+
+  describe('firefox: policies.json 3rdparty in a copy of the install (docs/examples/firefox-policies.json)', () => {
+    let install;
+    let driver;
+    let site;
+    before(async () => {
+      site = await serve();
+      install = firefoxPolicyInstall(withoutInstall());
+      driver = await launchPolicyFirefox(install);
+    });
+    after(async () => {
+      await driver?.close();
+      install?.cleanup();
+      await site?.close();
+    });
+
+    test('Firefox loaded the policies (Services.policies) and IceVeil reads them from storage.managed', async () => {
+      const status = await firefoxPolicyStatus(driver);
+      assert.equal(status.status, 1, 'Services.policies.status ACTIVE');
+      assert.deepEqual(status.active['3rdparty'].Extensions[GECKO_ID], withoutInstall().policies['3rdparty'].Extensions[GECKO_ID]);
+      await openPopup(driver);
+      const managed = await driver.eval(() => browser.storage.managed.get());
+      assert.equal(managed.mode, 'proxy-only');
+      assert.equal(managed.locked, true);
+    });
+
+    test('proxy-only is in force (proxy_only, WebRTC still enabled) and the popup is locked', async () => {
+      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
+      const s = await settingUntil(driver, 'proxy_only');
+      assert.equal(s.levelOfControl, 'controlled_by_this_extension');
+      assert.equal((await browserSetting(driver, 'peerConnectionEnabled')).value, true);
+      assert.equal(view.switchDisabled, true);
+      assert.equal(view.modesDisabled, true);
+      assert.equal((await driver.text('#locked-note')).trim(), 'Managed by your organization');
+    });
+
+    test('clicking another mode changes nothing; pages gather no candidates', async () => {
+      await tryToChangeMode(driver);
+      const stored = await driver.eval(() => browser.storage.local.get(['mode']));
+      assert.notEqual(stored.mode, 'hide-local');
+      assert.notEqual(stored.mode, 'off');
+      assert.equal((await browserSetting(driver)).value, 'proxy_only');
+      await assertNoLocalAddresses(driver, site, { expectNoCandidates: true });
+    });
+  });
+
+  describe('firefox: force-install from install_url (ExtensionSettings)', () => {
+    let install;
+    let driver;
+    let server;
+    before(async () => {
+      install = firefoxPolicyInstall();
+      // A signed XPI (AMO unlisted) can be supplied to prove the whole path; the build only makes an unsigned one.
+      const xpi = process.env.IVL_SIGNED_XPI ?? packXpi(DIST_FIREFOX, join(install.dir, 'iceveil.xpi'));
+      server = await serveFiles({ '/iceveil.xpi': { type: 'application/x-xpinstall', body: readFileSync(xpi) } });
+      install.write(loadExample('firefox-policies.json', { [EXAMPLE_BASE_URL]: server.origin }));
+      driver = await launchPolicyFirefox(install, {
+        extensions: [],
+        // Ask for unsigned installs and verbose add-on logging; the ESR build decides whether it listens.
+        prefs: { 'xpinstall.signatures.required': false, 'extensions.logging.enabled': true },
+      });
+    });
+    after(async () => {
+      await driver?.close();
+      await server?.close();
+      install?.cleanup();
+    });
+
+    test('Firefox downloads the XPI; it installs it only when signed (ESR enforces signing)', async () => {
+      await until(() => server.requests.some((r) => r.path === '/iceveil.xpi'), { what: 'XPI download', timeoutMs: 30000 });
+      const outcome = await until(async () => {
+        const addon = await firefoxAddonInfo(driver);
+        if (addon?.isActive) return { addon };
+        const log = await driver.chromeEval(() => Services.console.getMessageArray().map((m) => m.message)
+          .filter((m) => /iceveil|signature|signed/i.test(m)));
+        const refused = log.find((m) => /signature is required but missing/.test(m));
+        return refused ? { refused, log } : null;
+      }, { what: 'install or refusal', timeoutMs: 30000, intervalMs: 500 });
+      const requireSigning = await driver.chromeEval(() => ChromeUtils.importESModule(
+        'resource://gre/modules/addons/AddonSettings.sys.mjs').AddonSettings.REQUIRE_SIGNING);
+      if (outcome.addon) {
+        const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'managed mode after force-install');
+        assert.equal(view.switchDisabled, true);
+        await settingUntil(driver, 'proxy_only');
+        return;
+      }
+      // Unsigned XPI on a signing-enforcing build: the honest outcome, with the browser's own words.
+      assert.equal(requireSigning, true, 'refused although the build does not require signing');
+      assert.equal(process.env.IVL_SIGNED_XPI, undefined, 'a signed XPI was refused');
+      assert.match(outcome.refused, /Download of http:\/\/127\.0\.0\.1:\d+\/iceveil\.xpi failed: signature is required but missing/);
+      assert.ok(outcome.log.some((m) => /Add-on iceveil@iceveil\.org is not correctly signed/.test(m)));
+      assert.equal(await firefoxAddonInfo(driver), null, 'not installed');
+      test.diagnostic?.(`Firefox ESR refused the unsigned XPI: ${outcome.refused}`);
+    });
+  });
+
+  describe('firefox: Preferences policy locking media.peerconnection.ice.* (docs/examples/firefox-lock-webrtc-prefs.json)', () => {
+    let install;
+    let driver;
+    before(async () => {
+      install = firefoxPolicyInstall(loadExample('firefox-lock-webrtc-prefs.json'));
+      driver = await launchPolicyFirefox(install);
+    });
+    after(async () => {
+      await driver?.close();
+      install?.cleanup();
+    });
+
+    test('the locked prefs win: not_controllable, popup says "policy" with its warning', async () => {
+      const locked = await driver.chromeEval(() => Services.prefs.prefIsLocked('media.peerconnection.ice.no_host'));
+      assert.equal(locked, true, 'Firefox locked the pref');
+      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.controller === 'policy', 'controller=policy');
+      const s = await browserSetting(driver);
+      assert.deepEqual(s, { value: 'default_public_interface_only', levelOfControl: 'not_controllable' });
+      assert.match(view.warning ?? '', /organization's browser policy controls this setting/);
+    });
+  });
+}
+
