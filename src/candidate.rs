@@ -20,7 +20,7 @@
 //! success; the SDP filter uses it. [`parse_candidate`] returns an owned
 //! [`Candidate`], which prints back in canonical form with [`fmt::Display`].
 
-use crate::addr::{is_valid_zone, parse_ip_with_zone};
+use crate::addr::is_valid_zone;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -117,18 +117,38 @@ pub enum AddrRef<'a> {
 impl<'a> AddrRef<'a> {
     /// Parses one `connection-address` token (no brackets, no whitespace).
     pub fn parse(s: &'a str) -> Option<AddrRef<'a>> {
-        if s.is_empty() || s.starts_with('[') || s.bytes().any(|b| b.is_ascii_whitespace()) {
+        // One pass to sniff the shape, then one real parse.
+        let (mut colon, mut percent, mut digits_dots) = (false, false, true);
+        for b in s.bytes() {
+            match b {
+                b':' => colon = true,
+                b'%' => percent = true,
+                b'0'..=b'9' | b'.' => {}
+                b'[' | b']' => return None,
+                _ if b.is_ascii_whitespace() || b.is_ascii_control() => return None,
+                _ => {}
+            }
+            if !(b.is_ascii_digit() || b == b'.') {
+                digits_dots = false;
+            }
+        }
+        if s.is_empty() {
             return None;
         }
-        let looks_ip = s.contains(':') || s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-        if looks_ip || s.contains('%') {
-            if let Ok((ip, zone)) = parse_ip_with_zone(s) {
-                if zone.map_or(true, is_valid_zone) {
-                    return Some(AddrRef::Ip { ip, zone, text: s });
-                }
-            }
-            if s.contains(':') || s.contains('%') {
+        if colon || percent {
+            let (ip_text, zone) = match s.split_once('%') {
+                Some((ip, z)) => (ip, Some(z)),
+                None => (s, None),
+            };
+            let ip: Ipv6Addr = ip_text.parse().ok()?;
+            if zone.is_some_and(|z| !is_valid_zone(z)) {
                 return None;
+            }
+            return Some(AddrRef::Ip { ip: IpAddr::V6(ip), zone, text: s });
+        }
+        if digits_dots {
+            if let Ok(ip) = s.parse::<Ipv4Addr>() {
+                return Some(AddrRef::Ip { ip: IpAddr::V4(ip), zone: None, text: s });
             }
         }
         is_fqdn(s).then_some(AddrRef::Fqdn(s))
@@ -419,6 +439,42 @@ impl<'a> CandidateRef<'a> {
         })
     }
 
+    /// Writes the canonical `candidate:…` form (as [`Candidate`]'s `Display` would) with
+    /// `raddr`/`rport` replaced by the given ones, without allocating.
+    pub fn write_with_related<W: fmt::Write>(&self, w: &mut W, raddr: Option<&str>, rport: Option<u16>) -> fmt::Result {
+        let typ = match self.typ {
+            TypRef::Host => "host",
+            TypRef::Srflx => "srflx",
+            TypRef::Prflx => "prflx",
+            TypRef::Relay => "relay",
+            TypRef::Other(o) => o,
+        };
+        write!(
+            w,
+            "candidate:{} {} {} {} {} {} typ {}",
+            self.foundation,
+            self.component,
+            self.transport,
+            self.priority,
+            self.address.as_text(),
+            self.port,
+            typ
+        )?;
+        if let Some(a) = raddr {
+            write!(w, " raddr {a}")?;
+        }
+        if let Some(p) = rport {
+            write!(w, " rport {p}")?;
+        }
+        if let Some(t) = self.tcptype {
+            write!(w, " tcptype {t}")?;
+        }
+        for (n, v) in self.extensions() {
+            write!(w, " {n} {v}")?;
+        }
+        Ok(())
+    }
+
     pub fn to_owned(&self) -> Candidate {
         Candidate {
             foundation: self.foundation.to_string(),
@@ -629,17 +685,19 @@ impl<'a> Iterator for Tokens<'a> {
             return None;
         }
         let start = self.off;
-        let rest = self.body.get(start..)?;
-        match rest.find(' ') {
-            Some(i) => {
-                self.off = start + i + 1;
-                Some((&rest[..i], start))
-            }
-            None => {
-                self.done = true;
-                Some((rest, start))
-            }
+        let bytes = self.body.as_bytes();
+        let mut i = start;
+        while i < bytes.len() && bytes[i] != b' ' {
+            i += 1;
         }
+        // `i` is at a space (ASCII, so a char boundary) or at the end.
+        let tok = self.body.get(start..i)?;
+        if i < bytes.len() {
+            self.off = i + 1;
+        } else {
+            self.done = true;
+        }
+        Some((tok, start))
     }
 }
 
@@ -772,6 +830,21 @@ mod tests {
             assert_eq!(e.input, *s);
             assert!(s.is_char_boundary(e.position));
         }
+    }
+
+    #[test]
+    fn write_with_related_matches_display() {
+        let s = "candidate:1 1 tcp 5 1.2.3.4 9 typ srflx generation 0 raddr 10.0.0.1 tcptype active rport 9 ufrag u";
+        let r = parse_candidate_ref(s).unwrap();
+        let mut c = r.to_owned();
+        c.raddr = Some(ConnectionAddress::unspecified_v4());
+        c.rport = Some(0);
+        let mut out = String::new();
+        r.write_with_related(&mut out, Some("0.0.0.0"), Some(0)).unwrap();
+        assert_eq!(out, c.to_string());
+        let mut same = String::new();
+        r.write_with_related(&mut same, r.raddr.map(|a| a.as_text()), r.rport).unwrap();
+        assert_eq!(same, r.to_owned().to_string());
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
 use crate::candidate::{is_empty_candidate, parse_ref_lite, AddrRef, CandidateRef};
-use crate::verdict::{decide, hides_ref, scrub_related, Decision, Facts, Mode};
+use crate::verdict::{decide, hides_ref, scrub_placeholder, Decision, Facts, Mode};
+use std::net::IpAddr;
 use std::fmt::Write as _;
 
 /// The filtered SDP and what was done to it.
@@ -131,6 +132,10 @@ fn candidate_action<'a>(mode: Mode, content: &'a str) -> CandAction<'a> {
     if is_empty_candidate(content) {
         return CandAction::Keep;
     }
+    if mode == Mode::Disable {
+        // Every non-empty candidate goes, parseable or not: no need to parse.
+        return CandAction::Remove;
+    }
     match parse_ref_lite(content) {
         Ok(c) => match decide(mode, &Facts::from(&c)) {
             Decision::Allow(_) => CandAction::Keep,
@@ -160,20 +165,30 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
         return SdpFiltered { sdp: sdp.to_string(), removed: 0, rewritten: 0 };
     }
     let mut relays = KeptRelays { list: Vec::new() };
+    // proxy-only needs the kept relays before it meets the c= lines above them: decide every
+    // candidate once up front and replay the decisions in the writing pass.
+    let mut cached: Vec<CandAction<'_>> = Vec::new();
     if mode == Mode::ProxyOnly {
         let mut section = 0usize;
         for (content, _) in lines(sdp) {
             if content.starts_with("m=") {
                 section += 1;
             } else if is_candidate_line(content) {
-                if let CandAction::Keep | CandAction::Rewrite(_) = candidate_action(mode, content) {
-                    if let Ok(c) = parse_ref_lite(content) {
-                        relays.list.push((section, c.address));
+                let action = candidate_action(mode, content);
+                match &action {
+                    CandAction::Rewrite(c) => relays.list.push((section, c.address)),
+                    CandAction::Keep => {
+                        if let Ok(c) = parse_ref_lite(content) {
+                            relays.list.push((section, c.address));
+                        }
                     }
+                    CandAction::Remove => {}
                 }
+                cached.push(action);
             }
         }
     }
+    let mut cached = cached.into_iter();
 
     let mut out = String::with_capacity(sdp.len());
     let mut removed = 0u32;
@@ -183,16 +198,24 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
         if content.starts_with("m=") {
             section += 1;
         } else if is_candidate_line(content) {
-            match candidate_action(mode, content) {
+            let action = match cached.next() {
+                Some(a) => a,
+                None => candidate_action(mode, content),
+            };
+            match action {
                 CandAction::Keep => {}
                 CandAction::Remove => {
                     removed += 1;
                     continue;
                 }
                 CandAction::Rewrite(c) => {
-                    let mut owned = c.to_owned();
-                    scrub_related(&mut owned);
-                    let _ = write!(out, "a={owned}{term}");
+                    let ph = match scrub_placeholder(&c.address, c.raddr.as_ref()) {
+                        IpAddr::V4(_) => "0.0.0.0",
+                        IpAddr::V6(_) => "::",
+                    };
+                    out.push_str("a=");
+                    let _ = c.write_with_related(&mut out, Some(ph), Some(0));
+                    out.push_str(term);
                     rewritten += 1;
                     continue;
                 }

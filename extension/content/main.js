@@ -16,6 +16,8 @@
   const HELLO = 'iceveil:hello';
   const REQ = 'iceveil:req';
   const RES = 'iceveil:res';
+  const SELFTEST = 'iceveil:selftest'; // isolated.js -> here, on the private node only
+  const SELFTEST_RES = 'iceveil:selftest-res';
 
   // ------------------------------------------------------------------ originals (document_start)
   const R = W.Reflect;
@@ -73,6 +75,7 @@
   const CustomEventN = W.CustomEvent;
   const MouseEventN = W.MouseEvent;
   const customDetail = uncurry(getDesc(W.CustomEvent.prototype, 'detail').get);
+  const preventDefault = uncurry(W.Event.prototype.preventDefault);
   const createElement = uncurry(W.Document.prototype.createElement);
   const doc = W.document;
   const windowLength = uncurry(getDesc(W, 'length').get);
@@ -116,6 +119,7 @@
   const covered = new WS(); // realms (their Function constructor) already wrapped by this instance
   const verdictCache = new M(); // candidate string -> verdict, for the synchronous RTCIceTransport getters
   let channel = null; // the detached node shared with isolated.js, or null (fail closed)
+  let selfTestCtor = null; // { Wrapper, realm } of this window: what the popup self-test gathers through
 
   // ------------------------------------------------------------------ private channel
   (function handshake() {
@@ -129,6 +133,7 @@
       removeListener(node, 'iceveil:ack', onAck);
       if (!answered) return;
       addListener(node, RES, onResponse);
+      addListener(node, SELFTEST, onSelfTest);
       channel = node;
     } catch {
       channel = null;
@@ -205,6 +210,113 @@
       mapDelete(waiting, id);
       cancel(timer);
       settle(null);
+    }
+  }
+
+  // ------------------------------------------------------------------ popup self-test (asked by isolated.js over the private node)
+  // The request can come only over the node (the page never holds it); its result goes only back
+  // over the node. The connection is built with this window's page-visible wrapper (as a page
+  // script would) but is never exposed: natives taken at document_start, null-prototype
+  // configuration objects (a page getter on Object/Array prototypes sees nothing), no event outside
+  // the connection itself, and its candidates are asked as uncounted (no badge).
+  function onSelfTest(e) {
+    let req;
+    try {
+      const d = customDetail(e);
+      if (typeof d !== 'string') return;
+      req = apply(jsonParse, null, [d]);
+    } catch {
+      return;
+    }
+    if (!req || typeof req !== 'object' || !hasOwn(req, 'id') || typeof req.id !== 'number') return;
+    const id = req.id;
+    const servers = safeServers(hasOwn(req, 'iceServers') ? req.iceServers : null);
+    let timeoutMs = hasOwn(req, 'timeoutMs') ? +req.timeoutMs : 8000;
+    if (!(timeoutMs >= 1000)) timeoutMs = 1000;
+    if (timeoutMs > 30000) timeoutMs = 30000;
+    runSelfTest(servers, timeoutMs, (cands, o) => {
+      const body = `{"id":${id},"candidates":${jsonStrings(cands)},"outcome":{"webrtcAvailable":${!!o.webrtcAvailable},"completed":${!!o.completed},"iceServers":${+o.iceServers},"candidateErrors":${+o.candidateErrors},"error":${o.error === null ? 'null' : apply(jsonStringify, null, [String(o.error)])}}}`;
+      try {
+        dispatch(channel, construct(CustomEventN, [SELFTEST_RES, { detail: body }]));
+      } catch {
+        // channel gone: isolated.js times out
+      }
+    });
+  }
+
+  /** A WebIDL sequence that consults no prototype (own @@iterator, null-prototype iterator and results). */
+  function safeSeq(l) {
+    const s = { __proto__: null };
+    defineProperty(s, ITER, { value: () => {
+      let i = 0;
+      return { __proto__: null, next: () => (i < l.n ? { __proto__: null, done: false, value: l[i++] } : { __proto__: null, done: true, value: undefined }) };
+    } });
+    return s;
+  }
+
+  function safeServers(v) {
+    const out = list();
+    if (!v || typeof v !== 'object' || !hasOwn(v, 'length')) return out;
+    const str = (o, k) => (hasOwn(o, k) && typeof o[k] === 'string' ? o[k] : null);
+    for (let i = 0; i < v.length && i < 16; i += 1) {
+      const s = hasOwn(v, i) ? v[i] : null;
+      if (!s || typeof s !== 'object') continue;
+      const d = { __proto__: null };
+      const u = hasOwn(s, 'urls') ? s.urls : null;
+      if (typeof u === 'string') d.urls = u;
+      else if (u && typeof u === 'object' && hasOwn(u, 'length')) {
+        const ul = list();
+        for (let j = 0; j < u.length && j < 16; j += 1) if (hasOwn(u, j) && typeof u[j] === 'string') push(ul, u[j]);
+        d.urls = safeSeq(ul);
+      } else continue;
+      if (str(s, 'username') !== null) d.username = str(s, 'username');
+      if (str(s, 'credential') !== null) d.credential = str(s, 'credential');
+      push(out, d);
+    }
+    return out;
+  }
+
+  function runSelfTest(servers, timeoutMs, reply) {
+    const cands = list();
+    const o = { __proto__: null, webrtcAvailable: false, completed: false, iceServers: servers.n, candidateErrors: 0, error: null };
+    // disable mode: the page has no constructor (content/disable.js), so neither does the self-test.
+    if (!selfTestCtor || !hasOwn(W, 'RTCPeerConnection')) { reply(cands, o); return; }
+    o.webrtcAvailable = true;
+    const realm = selfTestCtor.realm;
+    let pc = null;
+    let finished = false;
+    let timer = null;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (timer !== null) cancel(timer);
+      try { if (pc) apply(realm.close, pc, []); } catch { /* closed already */ }
+      reply(cands, o);
+    };
+    const fail = (err) => {
+      try { o.error = String((err && err.message) || err); } catch { o.error = 'error'; }
+      finish();
+    };
+    try {
+      pc = construct(selfTestCtor.Wrapper, [{ __proto__: null, iceServers: safeSeq(servers) }]);
+      const st = wmGet(pcs, pc);
+      if (!st) { fail('not wrapped'); return; }
+      st.quiet = true;
+      // These listeners come after the wrapper's capture listener: they get only the re-dispatched (filtered) events.
+      addListener(pc, 'icecandidate', (e) => {
+        const c = apply(realm.iceEventCandidateGet, e, []);
+        if (!c) { o.completed = true; finish(); return; }
+        const text = apply(realm.candidateGet, c, []);
+        if (text) push(cands, text); // '' is Firefox's end marker, not a candidate
+      });
+      addListener(pc, 'icecandidateerror', () => { o.candidateErrors += 1; });
+      apply(realm.createDataChannel, pc, ['iceveil-selftest']);
+      timer = later(finish, timeoutMs);
+      promiseThen(apply(realm.createOffer, pc, []), (offer) => {
+        promiseThen(apply(realm.setLocalDescription, pc, [offer]), () => {}, fail);
+      }, fail);
+    } catch (err) {
+      fail(err);
     }
   }
 
@@ -291,6 +403,8 @@
       sdpByNative: new M(), // native local SDP -> core-filtered SDP
       lastKey: null,
       lastFiltered: null,
+      handlers: { __proto__: null }, // event type -> { h: the page's on<type> handler, l: our listener that calls it }
+      quiet: false, // the popup self-test's own connection: its candidates do not feed the badge
     };
     wmSet(pcs, pc, st);
     const onNative = (e) => {
@@ -364,7 +478,7 @@
         return;
       }
       entry.nativeSdp = nativeLocalSdp(pc, st);
-      const verdictP = ask('counted', text);
+      const verdictP = ask(st.quiet ? 'extra' : 'counted', text);
       const sdpP = entry.nativeSdp ? ask('sdps', entry.nativeSdp) : resolved(null);
       promiseThen(verdictP, (v) => {
         promiseThen(sdpP, (f) => {
@@ -617,6 +731,11 @@
       localDescriptionGet: g(pcProto, 'localDescription'),
       gatheringGet: g(pcProto, 'iceGatheringState'),
       statsForEach: win.RTCStatsReport ? win.RTCStatsReport.prototype.forEach : undefined,
+      // Natives for the popup self-test's own connection (taken before the page or this file patches them).
+      createOffer: pcProto.createOffer,
+      setLocalDescription: pcProto.setLocalDescription,
+      createDataChannel: pcProto.createDataChannel,
+      close: pcProto.close,
     };
   }
 
@@ -643,6 +762,49 @@
     each(['RTCPeerConnection', 'webkitRTCPeerConnection'], (name) => {
       const d = getDesc(win, name);
       if (d && d.value === Native) defineProperty(win, name, { value: Wrapper, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+    });
+
+    if (win === W) selfTestCtor = { __proto__: null, Wrapper, realm };
+
+    // Event handler attributes of the re-dispatched events. Firefox's RTCPeerConnection is a
+    // JS-implemented WebIDL interface: its on<type> setter registers the handler from chrome code,
+    // and such a handler never receives an untrusted event, i.e. none of ours (pc.onicecandidate
+    // would see no candidate at all, and calls would fail). So for a tracked connection the
+    // handler is kept here and called from an ordinary listener that sits where the attribute's
+    // listener would (added at the first non-null set, removed at null), in both browsers.
+    each(['icecandidate', 'icegatheringstatechange', 'icecandidateerror'], (type) => {
+      const d = getDesc(proto, `on${type}`);
+      if (!d || !isFunction(d.get) || !isFunction(d.set)) return;
+      const origGet = d.get;
+      const origSet = d.set;
+      const get = disguise(getter(function () {
+        const v = apply(origGet, this, []); // brand check, as the native getter
+        const st = wmGet(pcs, this);
+        if (!st) return v;
+        const slot = st.handlers[type];
+        return slot ? slot.h : null;
+      }), origGet);
+      const set = disguise(getDesc({ set s(h) {
+        apply(origGet, this, []); // brand check
+        const st = wmGet(pcs, this);
+        if (!st) { apply(origSet, this, [h]); return; }
+        const value = isFunction(h) || (typeof h === 'object' && h !== null) ? h : null; // [LegacyTreatNonObjectAsNull]
+        const slot = st.handlers[type];
+        if (value === null) {
+          if (slot) { removeListener(this, type, slot.l); st.handlers[type] = null; }
+          return;
+        }
+        if (slot) { slot.h = value; return; }
+        const fresh = { __proto__: null, h: value, l: null };
+        fresh.l = function (e) {
+          const fn = fresh.h;
+          if (!isFunction(fn)) return;
+          if (apply(fn, this, [e]) === false) preventDefault(e);
+        };
+        st.handlers[type] = fresh;
+        addListener(this, type, fresh.l);
+      } }, 's').set, origSet);
+      defineProperty(proto, `on${type}`, { get, set, enumerable: d.enumerable, configurable: d.configurable });
     });
 
     each(['localDescription', 'currentLocalDescription', 'pendingLocalDescription'], (name) => {

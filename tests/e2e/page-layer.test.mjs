@@ -63,6 +63,36 @@ async function rivalTakesLayer1(driver) {
   assert.equal(s.levelOfControl, 'controlled_by_other_extensions');
 }
 
+/** Opens `url` in a new window from IceVeil's popup page (which stays in the driver's tab) and returns its tab id once loaded. */
+async function openTab(driver, url) {
+  await openPopup(driver);
+  const tabId = await driver.eval((u) => (globalThis.browser ?? globalThis.chrome).windows.create({ url: u }).then((w) => w.tabs[0].id), url);
+  await until(() => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).tabs.get(id).then((t) => t.status === 'complete'), tabId), { what: `${url} loaded` });
+  return tabId;
+}
+
+/** Calls the page function window[name](arg) in that tab's own page script (MAIN world); the result comes back as JSON. */
+function inTab(driver, tabId, name, arg) {
+  return driver.eval(([id, n, a]) => (globalThis.browser ?? globalThis.chrome).scripting.executeScript({
+    target: { tabId: id },
+    world: 'MAIN',
+    func: (fn, x) => Promise.resolve(window[fn](x)).then((r) => JSON.stringify(r)),
+    args: [n, a],
+  }).then((r) => JSON.parse(r[0].result)), [tabId, name, arg ?? null]);
+}
+
+/** The toolbar badge text of one tab, as the browser shows it (read from the popup page). */
+const badgeOf = (driver, tabId) => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).action.getBadgeText({ tabId: id }), tabId);
+const closeTab = (driver, tabId) => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).tabs.remove(id), tabId);
+
+/** Stores the user's site exceptions the way the popup does, then waits until the background uses them. */
+async function setExceptions(driver, patterns) {
+  await openPopup(driver);
+  await driver.eval((p) => (globalThis.browser ?? globalThis.chrome).storage.local.set({ exceptions: p }), patterns);
+  await until(() => driver.eval((p) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'state' })
+    .then((st) => JSON.stringify(st.exceptions) === JSON.stringify(p)), patterns), { what: `exceptions ${patterns} applied` });
+}
+
 async function runLeakPage(driver, origin, page, opts = {}) {
   await driver.goto(`${origin}/leak/${page}.html`);
   return driver.eval((o) => window.leak(o), { iceServers: stun, timeoutMs: 4000, ...opts });
@@ -130,6 +160,49 @@ for (const name of selectedBrowsers()) {
       }
     });
 
+    test("a page's forged channel (its own hello, verdict and self-test requests) gets no answer", async () => {
+      await driver.goto(`${site.origin}/leak/onicecandidate.html`);
+      const heard = await driver.eval((o) => window.forge(o), { iceServers: stun });
+      assert.deepEqual(heard, [], 'no ack, verdict or self-test answer reaches page script');
+      // The real channel still works for this page afterwards (the forged hello did not take it).
+      const r = await driver.eval((o) => window.leak(o), { iceServers: stun, timeoutMs: 4000 });
+      assert.deepEqual(leaked(r), []);
+      if (lab) assert.ok(r.candidates.some((c) => c.address === lab.LAB_PUBLIC_IP), JSON.stringify(r.candidates));
+    });
+
+    test('the badge counts what was filtered in a tab, and stays empty where WebRTC was not used (forged requests included)', async () => {
+      const leakTab = await openTab(driver, `${site.origin}/leak/onicecandidate.html`);
+      const quietTab = await openTab(driver, `${site.origin}/leak/onicecandidate.html`);
+      try {
+        const r = await inTab(driver, leakTab, 'leak', { iceServers: stun, timeoutMs: 4000 });
+        assert.deepEqual(leaked(r), []);
+        const heard = await inTab(driver, quietTab, 'forge', { iceServers: stun });
+        assert.deepEqual(heard, []);
+        const count = await badgeOf(driver, leakTab);
+        assert.match(count, /^[1-9][0-9]*$/, `badge of the leak tab: ${JSON.stringify(count)}`);
+        assert.equal(await badgeOf(driver, quietTab), '', 'no badge on a page that never used WebRTC');
+      } finally {
+        await closeTab(driver, leakTab).catch(() => {});
+        await closeTab(driver, quietTab).catch(() => {});
+      }
+    });
+
+    test('a site exception turns the page layer off for that origin only', async () => {
+      const other = await serve(); // another port: another origin
+      try {
+        await setExceptions(driver, [site.origin]);
+        const excepted = await runLeakPage(driver, site.origin, 'onicecandidate');
+        assert.ok(leaked(excepted).length > 0, `the excepted origin reads what the browser gives (layer 1 is the rival's): ${JSON.stringify(excepted).slice(0, 600)}`);
+        const covered = await runLeakPage(driver, other.origin, 'onicecandidate');
+        assert.deepEqual(leaked(covered), [], `another origin stays filtered: ${JSON.stringify(covered).slice(0, 600)}`);
+        const framed = await runLeakPage(driver, other.origin, 'realm-about-blank');
+        assert.deepEqual(leaked(framed), [], 'and its frames too');
+      } finally {
+        await setExceptions(driver, []);
+        await other.close();
+      }
+    });
+
     test('disable removes the constructors from pages and frames', async () => {
       await setMode(driver, 'disable');
       try {
@@ -157,6 +230,29 @@ for (const name of selectedBrowsers()) {
       const back = await driver.eval((o) => window.leak(o), { iceServers: stun, timeoutMs: 6000 });
       assert.deepEqual(leaked(back), []);
       if (lab) assert.ok(back.candidates.length > 0, 'candidates arrive again once the background is back');
+    });
+
+    // Firefox has no CDP to stop the event page, and waking it is not "no reply" anyway. Disabling
+    // IceVeil under an open page is: the page keeps its wrapper, and no verdict ever comes back.
+    // Last in this suite: re-enabling makes IceVeil take layer 1 back from the rival.
+    test('fail closed: IceVeil disabled under an open page (no verdict ever arrives): nothing reaches the page', { skip: name !== 'firefox' && 'disabling an add-on under a page: Firefox AddonManager only' }, async () => {
+      await driver.goto(`${site.origin}/leak/onicecandidate.html`);
+      const toggle = (enable) => driver.chromeEval(async ([id, on]) => {
+        const { AddonManager } = ChromeUtils.importESModule('resource://gre/modules/AddonManager.sys.mjs');
+        const addon = await AddonManager.getAddonByID(id);
+        await (on ? addon.enable() : addon.disable());
+        return addon.isActive;
+      }, [GECKO_ID, enable]);
+      assert.equal(await toggle(false), false);
+      try {
+        const during = await driver.eval((o) => window.leak(o), { iceServers: stun, timeoutMs: 6000 });
+        assert.equal(during.available, true, 'the page still has (wrapped) WebRTC');
+        assert.deepEqual(leaked(during), [], `no reply: ${JSON.stringify(during).slice(0, 800)}`);
+        assert.deepEqual(during.candidates, [], 'every held candidate is dropped');
+        assert.ok(!during.sdps.some((sdp) => /a=candidate/.test(sdp)), 'descriptions carry no candidate');
+      } finally {
+        await toggle(true);
+      }
     });
   });
 

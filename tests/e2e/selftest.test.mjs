@@ -4,50 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BROWSERS, ROOT, selectedBrowsers, until } from '../harness/browsers.mjs';
-import { openPopup, pickMode } from '../harness/iceveil.mjs';
+import { openPopup, pickMode, runSelfTest, setIceServers } from '../harness/iceveil.mjs';
 import { labInfo } from '../harness/lab.mjs';
 import { serve } from '../harness/server.mjs';
 
 const lab = labInfo();
 const SHOTS = join(ROOT, 'docs/screenshots');
-
-/** Types the servers into the popup's ICE-server box and saves them, as a user would. */
-async function setIceServers(driver, lines) {
-  await driver.eval(() => { document.getElementById('ice-config').open = true; });
-  await driver.eval((text) => {
-    const box = document.getElementById('ice-servers');
-    box.value = text;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-  }, lines.join('\n'));
-  await driver.click('#ice-servers-save');
-  await until(() => driver.eval((t) => document.getElementById('ice-servers').value.trim() === t, lines.join('\n')),
-    { what: 'the saved ICE servers' });
-}
-
-/** Clicks "Run leak test" and reads the report the popup shows. */
-async function runSelfTest(driver) {
-  await driver.eval(() => { delete document.body.dataset.selftest; });
-  await driver.click('#selftest-run');
-  await until(() => driver.eval(() => document.getElementById('selftest-progress').hidden === false
-    || document.body.dataset.selftest), { what: 'the progress indicator', timeoutMs: 5000 });
-  await until(() => driver.eval(() => document.body.dataset.selftest), { what: 'the self-test to finish', timeoutMs: 30000 });
-  return driver.eval(() => {
-    const rows = (id) => [...document.querySelectorAll(`#${id} tr[data-kind]`)].map((tr) => {
-      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent);
-      return { type: td[0], protocol: td[1], address: td[2], kind: tr.dataset.kind, exposure: tr.dataset.exposure, text: tr.textContent };
-    });
-    return {
-      done: document.body.dataset.selftest,
-      summary: document.getElementById('selftest-summary').dataset.summary,
-      summaryText: document.getElementById('selftest-summary').textContent,
-      browserSummary: document.getElementById('selftest-browser-summary').dataset.summary,
-      siteSummary: document.getElementById('selftest-site-summary').dataset.summary,
-      siteText: document.getElementById('selftest-site-summary').textContent,
-      browser: rows('selftest-browser'),
-      site: rows('selftest-site'),
-    };
-  });
-}
 
 const privateAddrs = () => [lab.LAB_CLIENT_IP, lab.LAB_CLIENT_IP6];
 const mentionsPrivate = (rows) => rows.filter((r) => privateAddrs().some((a) => r.address.includes(a)));
@@ -73,6 +35,7 @@ for (const name of selectedBrowsers()) {
       await pickMode(driver, 'off');
       const r = await runSelfTest(driver);
       assert.equal(r.browserSummary, 'local-leak', r.summaryText);
+      assert.equal(r.progressVisible, false, 'the progress indicator is gone once the report shows');
       const leak = mentionsPrivate(r.browser);
       assert.ok(leak.length > 0, `the private address appears: ${JSON.stringify(r.browser)}`);
       assert.ok(leak.every((row) => row.exposure === 'local-leak'));

@@ -84,3 +84,42 @@ export function exposedAddresses(result) {
   }
   return [...found].filter(Boolean).map((a) => a.replace(/^\[(.*)\]$/, '$1'));
 }
+
+/** Types the servers into the popup's ICE-server box and saves them, as a user would. */
+export async function setIceServers(driver, lines) {
+  await driver.eval(() => { document.getElementById('ice-config').open = true; });
+  await driver.eval((text) => {
+    const box = document.getElementById('ice-servers');
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  }, lines.join('\n'));
+  await driver.click('#ice-servers-save');
+  await until(() => driver.eval((t) => document.getElementById('ice-servers').value.trim() === t, lines.join('\n')),
+    { what: 'the saved ICE servers' });
+}
+
+/** Clicks "Run leak test" and reads the report the popup shows. */
+export async function runSelfTest(driver) {
+  await driver.eval(() => { delete document.body.dataset.selftest; });
+  await driver.click('#selftest-run');
+  await until(() => driver.eval(() => document.getElementById('selftest-progress').hidden === false
+    || document.body.dataset.selftest), { what: 'the progress indicator', timeoutMs: 5000 });
+  await until(() => driver.eval(() => document.body.dataset.selftest), { what: 'the self-test to finish', timeoutMs: 30000 });
+  return driver.eval(() => {
+    const rows = (id) => [...document.querySelectorAll(`#${id} tr[data-kind]`)].map((tr) => {
+      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent);
+      return { type: td[0], protocol: td[1], address: td[2], kind: tr.dataset.kind, exposure: tr.dataset.exposure, text: tr.textContent };
+    });
+    return {
+      done: document.body.dataset.selftest,
+      progressVisible: getComputedStyle(document.getElementById('selftest-progress')).display !== 'none',
+      summary: document.getElementById('selftest-summary').dataset.summary,
+      summaryText: document.getElementById('selftest-summary').textContent,
+      browserSummary: document.getElementById('selftest-browser-summary').dataset.summary,
+      siteSummary: document.getElementById('selftest-site-summary').dataset.summary,
+      siteText: document.getElementById('selftest-site-summary').textContent,
+      browser: rows('selftest-browser'),
+      site: rows('selftest-site'),
+    };
+  });
+}

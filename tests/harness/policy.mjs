@@ -127,28 +127,18 @@ export async function launchPolicyChromium(host, {
   return driver;
 }
 
-/** Opens chrome://policy and clicks its "Reload policies" button, as an admin would. */
-export async function reloadChromiumPolicies(driver) {
-  await driver.goto('chrome://policy');
-  await driver.page.click('#reload-policies');
-  // The page re-renders after the reload round trip; give it a moment before anyone reads it.
-  await driver.page.waitForTimeout(500);
-}
-
 /**
- * chrome://policy as lines of text, read through the page's (open) shadow roots: each policy row
- * renders as "name | value | source | scope | level | status", extension sections under their id.
+ * chrome://policy as lines of text, read through the page's (open) shadow roots: each set policy
+ * renders as "name | value | source | scope | level | status", each extension section under
+ * "# <name>" and "# <id>". With `reload`, clicks the page's own "Reload policies" button first.
+ * Values arrive after the page renders, so with `match` (RegExp or predicate) it keeps reading until it matches
+ * (or `timeoutMs` passes, returning the last text); without, it reads after a short settle.
  */
-export async function chromiumPolicyPageText(driver, { reload = false } = {}) {
+export async function chromiumPolicyPageText(driver, { reload = false, match, timeoutMs = 15000 } = {}) {
   await driver.goto('chrome://policy');
-  if (reload) {
-    await driver.page.click('#reload-policies');
-    await driver.page.waitForTimeout(1000);
-    await driver.goto('chrome://policy');
-  }
   await driver.page.waitForSelector('policy-table', { state: 'attached' });
-  await driver.page.waitForTimeout(500);
-  return driver.page.evaluate(() => {
+  if (reload) await driver.page.click('#reload-policies');
+  const read = () => driver.page.evaluate(() => {
     const lines = [];
     const walk = (root) => {
       for (const el of root.children) {
@@ -167,6 +157,14 @@ export async function chromiumPolicyPageText(driver, { reload = false } = {}) {
     walk(document.body);
     return lines.join('\n');
   });
+  const ok = typeof match === 'function' ? match : (t) => Boolean(match?.test(t));
+  const end = Date.now() + (match ? timeoutMs : 1000);
+  let text = await read();
+  while (Date.now() < end && !ok(text)) {
+    await driver.page.waitForTimeout(500);
+    text = await read();
+  }
+  return text;
 }
 
 // ------------------------------------------------------------------------------------ CRX packing

@@ -45,8 +45,14 @@ window.connectPair = async function connectPair({ iceServers = [], iceTransportP
   const a = new RTCPeerConnection({ iceServers, iceTransportPolicy });
   const b = new PC2({ iceServers, iceTransportPolicy });
   const seen = [];
-  a.onicecandidate = (e) => { if (e.candidate) { seen.push(e.candidate.candidate); b.addIceCandidate(e.candidate).catch(() => {}); } };
-  b.onicecandidate = (e) => { if (e.candidate) { seen.push(e.candidate.candidate); a.addIceCandidate(e.candidate).catch(() => {}); } };
+  // Firefox's end-of-candidates event carries an RTCIceCandidate with candidate '': passed on, not "seen".
+  const relay = (to) => (e) => {
+    if (!e.candidate) return;
+    if (e.candidate.candidate) seen.push(e.candidate.candidate);
+    to().addIceCandidate(e.candidate).catch(() => {});
+  };
+  a.onicecandidate = relay(() => b);
+  b.onicecandidate = relay(() => a);
   const got = new Promise((resolve) => {
     b.ondatachannel = (e) => { e.channel.onmessage = (m) => resolve(m.data); };
     setTimeout(() => resolve(null), timeoutMs);
@@ -96,4 +102,28 @@ window.looksNative = () => {
   };
   pc.close();
   return r;
+};
+
+/**
+ * A page that forges IceVeil's private channel: its own hello (with its own node), verdict and
+ * self-test requests on every target it can reach. Returns every answer it heard (must be none).
+ */
+window.forge = async ({ iceServers = [], waitMs = 2500 } = {}) => {
+  const heard = [];
+  const node = document.createElement('span');
+  for (const t of ['iceveil:ack', 'iceveil:res', 'iceveil:selftest-res']) {
+    node.addEventListener(t, (e) => heard.push(`node ${t} ${e.detail ?? ''}`));
+    document.addEventListener(t, () => heard.push(`document ${t}`), true);
+    window.addEventListener(t, () => heard.push(`window ${t}`), true);
+  }
+  document.dispatchEvent(new MouseEvent('iceveil:hello', { relatedTarget: node }));
+  const host = 'candidate:1 1 udp 2122260223 10.9.8.7 50000 typ host';
+  const req = JSON.stringify({ id: 1, origin: location.origin, candidates: [host], extra: [host], sdps: [], addresses: ['10.9.8.7'] });
+  const selftest = JSON.stringify({ id: 1, iceServers, timeoutMs: 1000 });
+  for (const target of [node, document, document.documentElement, window]) {
+    target.dispatchEvent(new CustomEvent('iceveil:req', { detail: req }));
+    target.dispatchEvent(new CustomEvent('iceveil:selftest', { detail: selftest }));
+  }
+  await new Promise((r) => setTimeout(r, waitMs));
+  return heard;
 };
