@@ -22,7 +22,7 @@ CRATE_VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 [ "$VERSION" = "$CRATE_VERSION" ] || die "manifest.json version $VERSION differs from Cargo.toml $CRATE_VERSION"
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 GECKODRIVER_VERSION=0.37.1
-APT_PACKAGES=(chromium chromium-driver firefox-esr coturn tinyproxy nftables iproute2 python3 xvfb)
+APT_PACKAGES=(chromium chromium-driver firefox-esr coturn tinyproxy nftables iproute2 python3 openssl)
 
 # ---------------------------------------------------------------- set-up
 setup_apt() {
@@ -74,12 +74,12 @@ setup() {
 
 # ---------------------------------------------------------------- build
 build() {
-  step "cargo build (wasm32, release)"
-  cargo build --quiet --release --lib --target wasm32-unknown-unknown
+  step "cargo build (wasm32, size-optimised profile)"
+  cargo build --quiet --profile wasm --lib --target wasm32-unknown-unknown
   step "wasm-bindgen $WASM_BINDGEN_VERSION + wasm-opt -Oz"
   rm -rf build/pkg && mkdir -p build/pkg
   "$WASM_BINDGEN" --target web --no-typescript --out-dir build/pkg \
-    target/wasm32-unknown-unknown/release/iceveil.wasm
+    target/wasm32-unknown-unknown/wasm/iceveil.wasm
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -139,7 +139,7 @@ case "$cmd" in
   build) setup; build ;;
   all) setup; build; report ;;
   test) setup; build; run_tests ;;
-  bench) setup; build; step "benchmarks"; node tests/bench/run.mjs ;;
+  bench) setup; build; step "benchmarks (inside the NAT lab)"; tests/lab/with-lab.sh node tests/bench/run.mjs ;;
   *) die "unknown command '$cmd' (use: ./build.sh [setup|build|test|bench])" ;;
 esac
 step "done"

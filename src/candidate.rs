@@ -499,7 +499,7 @@ impl<'a> CandidateRef<'a> {
 }
 
 fn is_reserved_pair(name: &str) -> bool {
-    name.eq_ignore_ascii_case("raddr") || name.eq_ignore_ascii_case("rport") || name.eq_ignore_ascii_case("tcptype")
+    kw(name, "raddr") || kw(name, "rport") || kw(name, "tcptype")
 }
 
 /// Strips `a=` and `candidate:` (each optional, case-insensitive) and surrounding whitespace.
@@ -534,13 +534,27 @@ fn all_digits(s: &str, max_len: usize) -> bool {
     !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// RFC 4566 token-char, as a lookup table.
+static TOKEN_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~');
+        b += 1;
+    }
+    t
+};
+
 fn is_token(s: &str) -> bool {
-    // RFC 4566 token-char
-    !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~')
-        })
+    !s.is_empty() && s.bytes().all(|b| TOKEN_CHAR[b as usize])
+}
+
+/// Case-insensitive keyword match, cheap on a length mismatch.
+#[inline]
+fn kw(s: &str, keyword: &str) -> bool {
+    s.len() == keyword.len() && s.eq_ignore_ascii_case(keyword)
 }
 
 fn is_ice_chars(s: &str) -> bool {
@@ -549,7 +563,12 @@ fn is_ice_chars(s: &str) -> bool {
 
 fn is_ext_value(s: &str) -> bool {
     // VCHAR, and also non-ASCII UTF-8 text (never whitespace or control characters).
-    !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control())
+    !s.is_empty()
+        && if s.is_ascii() {
+            s.bytes().all(|b| b.is_ascii_graphic())
+        } else {
+            s.chars().all(|c| !c.is_whitespace() && !c.is_control())
+        }
 }
 
 /// Parses without allocating (except for the error).
@@ -566,10 +585,10 @@ pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, Candidate
     }
     let mut toks = Tokens { body, off: 0, done: false };
     let mut next = |what: &'static str| -> Result<(&str, usize), (usize, CandidateErrorKind)> {
-        let (tok, at) = toks
+        let (tok, at, bad) = toks
             .next()
             .ok_or_else(|| err(base + body.len(), CandidateErrorKind::MissingField(what)))?;
-        if tok.is_empty() || tok.bytes().any(|b| b.is_ascii_control()) {
+        if bad {
             return Err(err(base + at, CandidateErrorKind::BadSeparator));
         }
         Ok((tok, base + at))
@@ -594,7 +613,7 @@ pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, Candidate
     let (t, p) = next("port")?;
     let port = parse_port(t).ok_or_else(|| err(p, CandidateErrorKind::BadPort))?;
     let (t, p) = next("typ")?;
-    if !t.eq_ignore_ascii_case("typ") {
+    if !kw(t, "typ") {
         return Err(err(p, CandidateErrorKind::BadType));
     }
     let (t, p) = next("candidate type")?;
@@ -617,11 +636,11 @@ pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, Candidate
         let (value, vp) = match next("extension value") {
             Ok(x) => x,
             Err((_, CandidateErrorKind::MissingField(_))) => {
-                let kind = if name.eq_ignore_ascii_case("raddr") {
+                let kind = if kw(name, "raddr") {
                     CandidateErrorKind::BadRaddr
-                } else if name.eq_ignore_ascii_case("rport") {
+                } else if kw(name, "rport") {
                     CandidateErrorKind::BadRport
-                } else if name.eq_ignore_ascii_case("tcptype") {
+                } else if kw(name, "tcptype") {
                     CandidateErrorKind::BadTcptype
                 } else {
                     CandidateErrorKind::DanglingExtension
@@ -630,17 +649,17 @@ pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, Candidate
             }
             Err(e) => return Err(e),
         };
-        if name.eq_ignore_ascii_case("raddr") {
+        if kw(name, "raddr") {
             if raddr.is_some() {
                 return Err(err(p, CandidateErrorKind::DuplicateField("raddr")));
             }
             raddr = Some(AddrRef::parse(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRaddr))?);
-        } else if name.eq_ignore_ascii_case("rport") {
+        } else if kw(name, "rport") {
             if rport.is_some() {
                 return Err(err(p, CandidateErrorKind::DuplicateField("rport")));
             }
             rport = Some(parse_port(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRport))?);
-        } else if name.eq_ignore_ascii_case("tcptype") {
+        } else if kw(name, "tcptype") {
             if tcptype.is_some() {
                 return Err(err(p, CandidateErrorKind::DuplicateField("tcptype")));
             }
@@ -648,7 +667,7 @@ pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, Candidate
                 return Err(err(vp, CandidateErrorKind::BadTcptype));
             }
             tcptype = Some(value);
-        } else if name.eq_ignore_ascii_case("typ") {
+        } else if kw(name, "typ") {
             return Err(err(p, CandidateErrorKind::DuplicateField("typ")));
         } else if !is_token(name) {
             return Err(err(p, CandidateErrorKind::BadExtension));
@@ -679,15 +698,18 @@ struct Tokens<'a> {
 }
 
 impl<'a> Iterator for Tokens<'a> {
-    type Item = (&'a str, usize);
-    fn next(&mut self) -> Option<(&'a str, usize)> {
+    /// (token, offset in body, empty or contains a control character)
+    type Item = (&'a str, usize, bool);
+    fn next(&mut self) -> Option<(&'a str, usize, bool)> {
         if self.done {
             return None;
         }
         let start = self.off;
         let bytes = self.body.as_bytes();
         let mut i = start;
+        let mut bad = false;
         while i < bytes.len() && bytes[i] != b' ' {
+            bad |= bytes[i].is_ascii_control();
             i += 1;
         }
         // `i` is at a space (ASCII, so a char boundary) or at the end.
@@ -697,7 +719,7 @@ impl<'a> Iterator for Tokens<'a> {
         } else {
             self.done = true;
         }
-        Some((tok, start))
+        Some((tok, start, bad || tok.is_empty()))
     }
 }
 

@@ -12,17 +12,21 @@ const PLAIN = '<!doctype html><meta charset="utf-8"><title>plain</title><p>no We
 // Helpers the runner calls with eval; they only use the page's own RTCPeerConnection, as a site would.
 const RTC = `<!doctype html><meta charset="utf-8"><title>rtc</title><p>WebRTC bench page</p>
 <script>
-// One offer: ms from the setLocalDescription call to the first non-empty candidate handler and to the end-of-gathering handler.
+// One offer: ms from the setLocalDescription call to the first candidate handler, the first srflx one, and the end-of-gathering one.
 window.gatherTimes = async function ({ iceServers = [], timeoutMs = 8000 } = {}) {
   const pc = new RTCPeerConnection({ iceServers });
   pc.createDataChannel('bench');
   const offer = await pc.createOffer();
-  let first = null, complete = null, n = 0, t0 = 0;
+  let first = null, srflx = null, complete = null, n = 0, t0 = 0;
   const done = new Promise((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     pc.onicecandidate = (e) => {
       const t = performance.now();
-      if (e.candidate && e.candidate.candidate) { n++; if (first === null) first = t - t0; }
+      if (e.candidate && e.candidate.candidate) {
+        n++;
+        if (first === null) first = t - t0;
+        if (srflx === null && / typ srflx /.test(e.candidate.candidate)) srflx = t - t0;
+      }
       else if (!e.candidate) { complete = t - t0; clearTimeout(timer); resolve(); }
     };
   });
@@ -30,7 +34,7 @@ window.gatherTimes = async function ({ iceServers = [], timeoutMs = 8000 } = {})
   await pc.setLocalDescription(offer);
   await done;
   pc.close();
-  return { first, complete, n };
+  return { first, srflx, complete, n };
 };
 // Opens n connections, waits until each has gathered, and keeps them open (for the memory figure).
 window.openConnections = async function ({ n = 4, iceServers = [] } = {}) {

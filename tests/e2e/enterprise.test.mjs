@@ -346,7 +346,7 @@ if (BROWSERS.includes('firefox')) {
       install?.cleanup();
     });
 
-    test('Firefox downloads the XPI; it installs it only when signed (ESR enforces signing)', async (t) => {
+    test('Firefox downloads the XPI and installs it (unsigned only where xpinstall.signatures.required=false is honoured), then applies the managed mode', async (t) => {
       await until(() => server.requests.some((r) => r.path === '/iceveil.xpi'), { what: 'XPI download', timeoutMs: 30000 });
       const outcome = await until(async () => {
         const addon = await firefoxAddonInfo(driver);
@@ -358,7 +358,9 @@ if (BROWSERS.includes('firefox')) {
       }, { what: 'install or refusal', timeoutMs: 30000, intervalMs: 500 });
       const requireSigning = await driver.chromeEval(() => ChromeUtils.importESModule(
         'resource://gre/modules/addons/AddonSettings.sys.mjs').AddonSettings.REQUIRE_SIGNING);
+      t.diagnostic(`force-install outcome: ${ JSON.stringify({ installed: Boolean(outcome.addon), refused: outcome.refused ?? null, requireSigning })}`);
       if (outcome.addon) {
+        assert.equal(requireSigning, false, 'an unsigned XPI installed only because this build honours the pref');
         const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'managed mode after force-install');
         assert.equal(view.switchDisabled, true);
         await settingUntil(driver, 'proxy_only');

@@ -160,6 +160,17 @@ for (const name of selectedBrowsers()) {
       }
     });
 
+    test('on<event> handler properties get the filtered events (Firefox: chrome-registered handlers miss untrusted events)', async () => {
+      await driver.goto(`${site.origin}/leak/onicecandidate.html`);
+      const r = await driver.eval((o) => window.handlers(o), { iceServers: stun });
+      assert.deepEqual(leaked(r), []);
+      assert.ok(r.readBack && r.cleared, JSON.stringify(r));
+      assert.ok(r.ended, `onicecandidate saw the end of candidates: ${JSON.stringify(r)}`);
+      assert.equal(r.states.at(-1), 'complete', JSON.stringify(r.states));
+      assert.ok(r.negotiationneeded > 0, 'onnegotiationneeded (native) still fires');
+      if (lab) assert.ok(r.candidates.some((c) => c.includes(` ${lab.LAB_PUBLIC_IP} `)), `onicecandidate saw the srflx: ${r.candidates}`);
+    });
+
     test("a page's forged channel (its own hello, verdict and self-test requests) gets no answer", async () => {
       await driver.goto(`${site.origin}/leak/onicecandidate.html`);
       const heard = await driver.eval((o) => window.forge(o), { iceServers: stun });

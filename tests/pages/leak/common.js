@@ -127,3 +127,26 @@ window.forge = async ({ iceServers = [], waitMs = 2500 } = {}) => {
   await new Promise((r) => setTimeout(r, waitMs));
   return heard;
 };
+
+/** The on<event> handler properties: each sees the filtered events, and reads back what was set. */
+window.handlers = async ({ iceServers = [], timeoutMs = 5000 } = {}) => {
+  const pc = new RTCPeerConnection({ iceServers });
+  const out = { candidates: [], states: [], negotiationneeded: 0, readBack: false, cleared: false, ended: false };
+  const onCand = (e) => {
+    if (e.candidate && e.candidate.candidate) out.candidates.push(e.candidate.candidate);
+    if (!e.candidate) out.ended = true;
+  };
+  pc.onicecandidate = onCand;
+  pc.onicegatheringstatechange = () => out.states.push(pc.iceGatheringState);
+  pc.onicecandidateerror = () => {};
+  pc.onnegotiationneeded = () => { out.negotiationneeded += 1; };
+  out.readBack = pc.onicecandidate === onCand && typeof pc.onicegatheringstatechange === 'function';
+  const done = new Promise((r) => { setTimeout(r, timeoutMs); pc.addEventListener('icecandidate', (e) => { if (!e.candidate) setTimeout(r, 200); }); });
+  pc.createDataChannel('h');
+  await pc.setLocalDescription(await pc.createOffer());
+  await done;
+  pc.onicecandidateerror = null;
+  out.cleared = pc.onicecandidateerror === null;
+  pc.close();
+  return out;
+};
