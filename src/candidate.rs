@@ -197,11 +197,26 @@ fn is_mdns_name(name: &str) -> bool {
 /// A DNS name: dot-separated labels of letters, digits, `-` and `_`, one optional trailing dot.
 pub fn is_fqdn(s: &str) -> bool {
     let n = s.strip_suffix('.').unwrap_or(s);
-    !n.is_empty()
-        && n.len() <= 253
-        && n.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
+    if n.is_empty() || n.len() > 253 {
+        return false;
+    }
+    let mut label = 0usize;
+    for b in n.bytes() {
+        if b == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    label > 0
 }
 
 /// The candidate type after `typ`.
@@ -530,6 +545,7 @@ pub fn is_empty_candidate(input: &str) -> bool {
     matches!(strip_prefixes(input), Ok((body, _)) if body.trim().is_empty())
 }
 
+#[inline(always)]
 fn all_digits(s: &str, max_len: usize) -> bool {
     !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -547,16 +563,18 @@ static TOKEN_CHAR: [bool; 256] = {
     t
 };
 
+#[inline(always)]
 fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| TOKEN_CHAR[b as usize])
 }
 
 /// Case-insensitive keyword match, cheap on a length mismatch.
-#[inline]
+#[inline(always)]
 fn kw(s: &str, keyword: &str) -> bool {
-    s.len() == keyword.len() && s.eq_ignore_ascii_case(keyword)
+    s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
+#[inline(always)]
 fn is_ice_chars(s: &str) -> bool {
     !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
@@ -700,6 +718,7 @@ struct Tokens<'a> {
 impl<'a> Iterator for Tokens<'a> {
     /// (token, offset in body, empty or contains a control character)
     type Item = (&'a str, usize, bool);
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, usize, bool)> {
         if self.done {
             return None;
@@ -723,6 +742,7 @@ impl<'a> Iterator for Tokens<'a> {
     }
 }
 
+#[inline(always)]
 fn parse_port(t: &str) -> Option<u16> {
     if all_digits(t, 5) {
         t.parse::<u16>().ok()

@@ -34,8 +34,29 @@ pub struct SdpFiltered {
 }
 
 /// Splits into (content without terminator, terminator) pairs; the terminator is `"\r\n"`, `"\n"` or `""`.
-pub fn lines(sdp: &str) -> impl Iterator<Item = (&str, &str)> {
-    sdp.split_inclusive('\n').map(|line| {
+pub fn lines(sdp: &str) -> Lines<'_> {
+    Lines { rest: sdp }
+}
+
+/// Iterator returned by [`lines`].
+pub struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (&'a str, &'a str);
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let b = self.rest.as_bytes();
+        let mut i = 0;
+        while i < b.len() && b[i] != b'\n' {
+            i += 1;
+        }
+        // `i` is at '\n' (ASCII: a char boundary) or at the end.
+        let (line, rest) = if i < b.len() { self.rest.split_at(i + 1) } else { (self.rest, "") };
+        self.rest = rest;
         let content_len = if line.ends_with("\r\n") {
             line.len() - 2
         } else if line.ends_with('\n') {
@@ -43,8 +64,8 @@ pub fn lines(sdp: &str) -> impl Iterator<Item = (&str, &str)> {
         } else {
             line.len()
         };
-        line.split_at(content_len)
-    })
+        Some(line.split_at(content_len))
+    }
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {

@@ -295,18 +295,20 @@ function naiveExtension(browser) {
 }
 
 /** In a popup page: starts watching the browser's setting, so the change is seen as soon as it lands. */
-const WATCH = () => {
+const WATCH = async () => {
   const s = (globalThis.browser ?? globalThis.chrome).privacy.network.webRTCIPHandlingPolicy;
+  const before = (await s.get({})).value;
   window.__t0 = null;
   document.addEventListener('click', () => { window.__t0 ??= performance.now(); }, { capture: true, once: true });
   window.__watch = (async () => {
-    const before = (await s.get({})).value;
-    for (;;) {
+    const end = performance.now() + 5000;
+    while (performance.now() < end) {
       const d = await s.get({});
       if (d.value !== before && window.__t0 !== null) return performance.now() - window.__t0;
     }
+    return null; // no change seen in 5 s: reported as a missing sample, not a hang
   })();
-  return true;
+  return before;
 };
 
 async function policyChromium() {

@@ -139,10 +139,12 @@ window.handlers = async ({ iceServers = [], timeoutMs = 5000 } = {}) => {
   pc.onicecandidate = onCand;
   pc.onicegatheringstatechange = () => out.states.push(pc.iceGatheringState);
   pc.onicecandidateerror = () => {};
-  pc.onnegotiationneeded = () => { out.negotiationneeded += 1; };
+  // Offer once negotiation is needed (Firefox drops the event if an offer is already under way).
+  const needed = new Promise((r) => { pc.onnegotiationneeded = () => { out.negotiationneeded += 1; r(); }; setTimeout(r, 2000); });
   out.readBack = pc.onicecandidate === onCand && typeof pc.onicegatheringstatechange === 'function';
   const done = new Promise((r) => { setTimeout(r, timeoutMs); pc.addEventListener('icecandidate', (e) => { if (!e.candidate) setTimeout(r, 200); }); });
   pc.createDataChannel('h');
+  await needed;
   await pc.setLocalDescription(await pc.createOffer());
   await done;
   pc.onicecandidateerror = null;
