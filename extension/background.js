@@ -9,6 +9,7 @@ const PEER = 'peerConnectionEnabled';
 // Emergency plumbing only: if the core cannot start, hold the strictest value both browsers know.
 const FAIL_CLOSED_POLICY = 'disable_non_proxied_udp';
 const USER_KEYS = ['mode', 'lastOnMode', 'exceptions', 'selfTestIceServers'];
+const MANAGED_WAIT_MS = 300;
 
 let queue = Promise.resolve();
 let settingsCache = null;
@@ -36,9 +37,32 @@ api.onStorageChanged((_changes, area) => {
 api.onMessage(handleMessage);
 reapply('wake');
 
+/**
+ * The managed configuration, waiting at most MANAGED_WAIT_MS: Chromium's first managed read after
+ * start can take a second or more, and protection should not wait for it. A late answer
+ * re-applies (storage.onChanged does not fire for a policy that was merely slow to load).
+ */
+function readManaged() {
+  const full = api.getManaged();
+  let late = false;
+  const timer = new Promise((resolve) => {
+    setTimeout(() => {
+      late = true;
+      resolve({});
+    }, MANAGED_WAIT_MS);
+  });
+  full.then((managed) => {
+    if (late && Object.keys(managed).length) {
+      settingsCache = null;
+      reapply('managed-late');
+    }
+  });
+  return Promise.race([full, timer]);
+}
+
 /** Stored and managed settings, validated and merged by the core; cached until storage changes. */
 function resolvedSettings(wasm) {
-  settingsCache ??= Promise.all([api.getLocal(USER_KEYS), api.getManaged()])
+  settingsCache ??= Promise.all([api.getLocal(USER_KEYS), readManaged()])
     .then(([user, managed]) => ({ user, resolved: wasm.resolveSettings(user, managed) }))
     .catch((err) => {
       settingsCache = null;

@@ -81,40 +81,9 @@ const GATHER_TIMEOUT_MS = 8000;
 let lastState = null;
 let lastReport = null;
 
-/** Gathers in this extension page: what the browser itself exposes (layer 1). */
-async function gatherHere(iceServers, onProgress) {
-  if (typeof RTCPeerConnection !== 'function') return { candidates: [], outcome: { webrtcAvailable: false } };
-  const candidates = [];
-  const outcome = { webrtcAvailable: true, completed: false, iceServers: iceServers.length, candidateErrors: 0, error: null };
-  let pc;
-  try {
-    pc = new RTCPeerConnection({ iceServers });
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
-      pc.onicecandidateerror = () => { outcome.candidateErrors += 1; };
-      pc.onicecandidate = (e) => {
-        if (e.candidate?.candidate) {
-          candidates.push(e.candidate.candidate);
-          onProgress(candidates.length);
-        } else if (!e.candidate) {
-          outcome.completed = true;
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      pc.createDataChannel('iceveil-selftest');
-      pc.createOffer().then((o) => pc.setLocalDescription(o)).catch((err) => {
-        outcome.error = String(err?.message ?? err);
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  } catch (err) {
-    outcome.error = String(err?.message ?? err);
-  } finally {
-    pc?.close();
-  }
-  return { candidates, outcome };
+/** Gathers in this extension page (fallback when no website tab is open), with lib/gather.js. */
+function gatherHere(iceServers, onProgress) {
+  return globalThis.iceveilGather(globalThis.RTCPeerConnection, iceServers, GATHER_TIMEOUT_MS, onProgress);
 }
 
 const KIND_KEYS = {

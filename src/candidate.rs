@@ -545,28 +545,67 @@ pub fn is_empty_candidate(input: &str) -> bool {
     matches!(strip_prefixes(input), Ok((body, _)) if body.trim().is_empty())
 }
 
-#[inline(always)]
-fn all_digits(s: &str, max_len: usize) -> bool {
-    !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
-}
 
-/// RFC 4566 token-char, as a lookup table.
-static TOKEN_CHAR: [bool; 256] = {
-    let mut t = [false; 256];
+/// Per-byte class flags, so one scan of a token answers every validity question about it.
+const F_TOKEN: u8 = 1; // RFC 4566 token-char
+const F_DIGIT: u8 = 2;
+const F_ICE: u8 = 4; // ALPHA / DIGIT / "+" / "/"
+const F_GRAPHIC: u8 = 8; // VCHAR (%x21-7E)
+const F_BAD: u8 = 16; // ASCII control character (never allowed in a field)
+const F_NONASCII: u8 = 32;
+
+static BYTE_FLAGS: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0usize;
     while b < 256 {
         let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~');
+        let mut f = 0u8;
+        if c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'{' | b'|' | b'}' | b'~')
+        {
+            f |= F_TOKEN;
+        }
+        if c.is_ascii_digit() {
+            f |= F_DIGIT;
+        }
+        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' {
+            f |= F_ICE;
+        }
+        if c.is_ascii_graphic() {
+            f |= F_GRAPHIC;
+        }
+        if c.is_ascii_control() {
+            f |= F_BAD;
+        }
+        if c >= 0x80 {
+            f |= F_NONASCII;
+        }
+        t[b] = f;
         b += 1;
     }
     t
 };
 
-#[inline(always)]
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TOKEN_CHAR[b as usize])
+/// One token and what its bytes are: `all` = flags every byte has, `any` = flags some byte has.
+#[derive(Clone, Copy)]
+struct Tok<'a> {
+    text: &'a str,
+    at: usize,
+    all: u8,
+    any: u8,
 }
+
+impl Tok<'_> {
+    #[inline(always)]
+    fn is(&self, flag: u8) -> bool {
+        !self.text.is_empty() && self.all & flag != 0
+    }
+    #[inline(always)]
+    fn digits(&self, max_len: usize) -> bool {
+        self.is(F_DIGIT) && self.text.len() <= max_len
+    }
+}
+
 
 /// Case-insensitive keyword match, cheap on a length mismatch.
 #[inline(always)]
@@ -574,20 +613,7 @@ fn kw(s: &str, keyword: &str) -> bool {
     s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
-#[inline(always)]
-fn is_ice_chars(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-}
 
-fn is_ext_value(s: &str) -> bool {
-    // VCHAR, and also non-ASCII UTF-8 text (never whitespace or control characters).
-    !s.is_empty()
-        && if s.is_ascii() {
-            s.bytes().all(|b| b.is_ascii_graphic())
-        } else {
-            s.chars().all(|c| !c.is_whitespace() && !c.is_control())
-        }
-}
 
 /// Parses without allocating (except for the error).
 pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateError> {
@@ -596,119 +622,119 @@ pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateErr
 
 /// [`parse_candidate_ref`] with a bare (position, kind) error: never allocates.
 pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, CandidateErrorKind)> {
-    let err = |position: usize, kind: CandidateErrorKind| (position, kind);
-    let (body, base) = strip_prefixes(input).map_err(|k| err(0, k))?;
+    use CandidateErrorKind as K;
+    let (body, base) = strip_prefixes(input).map_err(|k| (0, k))?;
     if body.is_empty() {
-        return Err(err(base, CandidateErrorKind::Empty));
+        return Err((base, K::Empty));
     }
+    let end = base + body.len();
     let mut toks = Tokens { body, off: 0, done: false };
-    let mut next = |what: &'static str| -> Result<(&str, usize), (usize, CandidateErrorKind)> {
-        let (tok, at, bad) = toks
-            .next()
-            .ok_or_else(|| err(base + body.len(), CandidateErrorKind::MissingField(what)))?;
-        if bad {
-            return Err(err(base + at, CandidateErrorKind::BadSeparator));
+    let mut next = |what: &'static str| -> Result<Tok<'_>, (usize, CandidateErrorKind)> {
+        let mut t = toks.next().ok_or((end, K::MissingField(what)))?;
+        t.at += base;
+        if t.text.is_empty() || t.any & F_BAD != 0 {
+            return Err((t.at, K::BadSeparator));
         }
-        Ok((tok, base + at))
+        Ok(t)
     };
 
-    let (foundation, p) = next("foundation")?;
-    if !is_ice_chars(foundation) {
-        return Err(err(p, CandidateErrorKind::BadFoundation));
+    let t = next("foundation")?;
+    if !(t.is(F_ICE) && t.text.len() <= 32) {
+        return Err((t.at, K::BadFoundation));
     }
-    let (t, p) = next("component id")?;
-    let component = if all_digits(t, 10) { t.parse::<u32>().ok() } else { None }
-        .ok_or_else(|| err(p, CandidateErrorKind::BadComponent))?;
-    let (transport, p) = next("transport")?;
-    if !is_token(transport) {
-        return Err(err(p, CandidateErrorKind::BadTransport));
+    let foundation = t.text;
+    let t = next("component id")?;
+    let component = if t.digits(10) { t.text.parse::<u32>().ok() } else { None }.ok_or((t.at, K::BadComponent))?;
+    let t = next("transport")?;
+    if !t.is(F_TOKEN) {
+        return Err((t.at, K::BadTransport));
     }
-    let (t, p) = next("priority")?;
-    let priority = if all_digits(t, 20) { t.parse::<u64>().ok() } else { None }
-        .ok_or_else(|| err(p, CandidateErrorKind::BadPriority))?;
-    let (t, p) = next("connection address")?;
-    let address = AddrRef::parse(t).ok_or_else(|| err(p, CandidateErrorKind::BadAddress))?;
-    let (t, p) = next("port")?;
-    let port = parse_port(t).ok_or_else(|| err(p, CandidateErrorKind::BadPort))?;
-    let (t, p) = next("typ")?;
-    if !kw(t, "typ") {
-        return Err(err(p, CandidateErrorKind::BadType));
+    let transport = t.text;
+    let t = next("priority")?;
+    let priority = if t.digits(20) { t.text.parse::<u64>().ok() } else { None }.ok_or((t.at, K::BadPriority))?;
+    let t = next("connection address")?;
+    let address = AddrRef::parse(t.text).ok_or((t.at, K::BadAddress))?;
+    let t = next("port")?;
+    let port = if t.digits(5) { t.text.parse::<u16>().ok() } else { None }.ok_or((t.at, K::BadPort))?;
+    let t = next("typ")?;
+    if !kw(t.text, "typ") {
+        return Err((t.at, K::BadType));
     }
-    let (t, p) = next("candidate type")?;
-    if !is_token(t) {
-        return Err(err(p, CandidateErrorKind::BadType));
+    let t = next("candidate type")?;
+    if !t.is(F_TOKEN) {
+        return Err((t.at, K::BadType));
     }
-    let typ = TypRef::parse(t);
-    let tail_start = p + t.len() - base;
-    let tail = body.get(tail_start..).unwrap_or("");
+    let typ = TypRef::parse(t.text);
+    let tail = body.get(t.at + t.text.len() - base..).unwrap_or("");
 
     let mut raddr = None;
     let mut rport = None;
     let mut tcptype = None;
     loop {
-        let (name, p) = match next("extension") {
+        let name = match next("extension") {
             Ok(x) => x,
-            Err((_, CandidateErrorKind::MissingField(_))) => break,
+            Err((_, K::MissingField(_))) => break,
             Err(e) => return Err(e),
         };
-        let (value, vp) = match next("extension value") {
+        let n = name.text;
+        let value = match next("extension value") {
             Ok(x) => x,
-            Err((_, CandidateErrorKind::MissingField(_))) => {
-                let kind = if kw(name, "raddr") {
-                    CandidateErrorKind::BadRaddr
-                } else if kw(name, "rport") {
-                    CandidateErrorKind::BadRport
-                } else if kw(name, "tcptype") {
-                    CandidateErrorKind::BadTcptype
+            Err((_, K::MissingField(_))) => {
+                let kind = if kw(n, "raddr") {
+                    K::BadRaddr
+                } else if kw(n, "rport") {
+                    K::BadRport
+                } else if kw(n, "tcptype") {
+                    K::BadTcptype
                 } else {
-                    CandidateErrorKind::DanglingExtension
+                    K::DanglingExtension
                 };
-                return Err(err(p, kind));
+                return Err((name.at, kind));
             }
             Err(e) => return Err(e),
         };
-        if kw(name, "raddr") {
-            if raddr.is_some() {
-                return Err(err(p, CandidateErrorKind::DuplicateField("raddr")));
+        // Dispatch on length first: most extension names match no keyword.
+        match n.len() {
+            5 if kw(n, "raddr") => {
+                if raddr.is_some() {
+                    return Err((name.at, K::DuplicateField("raddr")));
+                }
+                raddr = Some(AddrRef::parse(value.text).ok_or((value.at, K::BadRaddr))?);
             }
-            raddr = Some(AddrRef::parse(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRaddr))?);
-        } else if kw(name, "rport") {
-            if rport.is_some() {
-                return Err(err(p, CandidateErrorKind::DuplicateField("rport")));
+            5 if kw(n, "rport") => {
+                if rport.is_some() {
+                    return Err((name.at, K::DuplicateField("rport")));
+                }
+                let p = if value.digits(5) { value.text.parse::<u16>().ok() } else { None };
+                rport = Some(p.ok_or((value.at, K::BadRport))?);
             }
-            rport = Some(parse_port(value).ok_or_else(|| err(vp, CandidateErrorKind::BadRport))?);
-        } else if kw(name, "tcptype") {
-            if tcptype.is_some() {
-                return Err(err(p, CandidateErrorKind::DuplicateField("tcptype")));
+            7 if kw(n, "tcptype") => {
+                if tcptype.is_some() {
+                    return Err((name.at, K::DuplicateField("tcptype")));
+                }
+                if !value.is(F_TOKEN) {
+                    return Err((value.at, K::BadTcptype));
+                }
+                tcptype = Some(value.text);
             }
-            if !is_token(value) {
-                return Err(err(vp, CandidateErrorKind::BadTcptype));
+            3 if kw(n, "typ") => return Err((name.at, K::DuplicateField("typ"))),
+            _ => {
+                if !name.is(F_TOKEN) {
+                    return Err((name.at, K::BadExtension));
+                }
+                // VCHAR, or UTF-8 text without whitespace/control characters.
+                let ok = value.is(F_GRAPHIC)
+                    || (value.any & F_NONASCII != 0 && value.text.chars().all(|c| !c.is_whitespace() && !c.is_control()));
+                if !ok {
+                    return Err((value.at, K::BadExtension));
+                }
             }
-            tcptype = Some(value);
-        } else if kw(name, "typ") {
-            return Err(err(p, CandidateErrorKind::DuplicateField("typ")));
-        } else if !is_token(name) {
-            return Err(err(p, CandidateErrorKind::BadExtension));
-        } else if !is_ext_value(value) {
-            return Err(err(vp, CandidateErrorKind::BadExtension));
         }
     }
-    Ok(CandidateRef {
-        foundation,
-        component,
-        transport,
-        priority,
-        address,
-        port,
-        typ,
-        raddr,
-        rport,
-        tcptype,
-        tail,
-    })
+    Ok(CandidateRef { foundation, component, transport, priority, address, port, typ, raddr, rport, tcptype, tail })
 }
 
-/// Splits on single spaces, yielding each token with its byte offset in `body`.
+/// Splits on single spaces, yielding each token with its byte offset in `body` and its byte-class flags.
 struct Tokens<'a> {
     body: &'a str,
     off: usize,
@@ -716,40 +742,37 @@ struct Tokens<'a> {
 }
 
 impl<'a> Iterator for Tokens<'a> {
-    /// (token, offset in body, empty or contains a control character)
-    type Item = (&'a str, usize, bool);
+    type Item = Tok<'a>;
     #[inline(always)]
-    fn next(&mut self) -> Option<(&'a str, usize, bool)> {
+    fn next(&mut self) -> Option<Tok<'a>> {
         if self.done {
             return None;
         }
         let start = self.off;
         let bytes = self.body.as_bytes();
         let mut i = start;
-        let mut bad = false;
-        while i < bytes.len() && bytes[i] != b' ' {
-            bad |= bytes[i].is_ascii_control();
+        let mut all = 0xffu8;
+        let mut any = 0u8;
+        while let Some(&b) = bytes.get(i) {
+            if b == b' ' {
+                break;
+            }
+            let f = BYTE_FLAGS[b as usize];
+            all &= f;
+            any |= f;
             i += 1;
         }
         // `i` is at a space (ASCII, so a char boundary) or at the end.
-        let tok = self.body.get(start..i)?;
+        let text = self.body.get(start..i)?;
         if i < bytes.len() {
             self.off = i + 1;
         } else {
             self.done = true;
         }
-        Some((tok, start, bad || tok.is_empty()))
+        Some(Tok { text, at: start, all, any })
     }
 }
 
-#[inline(always)]
-fn parse_port(t: &str) -> Option<u16> {
-    if all_digits(t, 5) {
-        t.parse::<u16>().ok()
-    } else {
-        None
-    }
-}
 
 /// Parses a candidate attribute, with or without `a=` / `candidate:` and a trailing `\r\n`.
 pub fn parse_candidate(input: &str) -> Result<Candidate, CandidateError> {

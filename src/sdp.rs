@@ -18,7 +18,7 @@
 //! `127.0.0.1` / `0.0.0.0` there, never a real address). `a=remote-candidates` (ICE-lite only, never
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
-use crate::candidate::{is_empty_candidate, parse_ref_lite, AddrRef, CandidateRef};
+use crate::candidate::{is_empty_candidate, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
 use crate::verdict::{decide, hides_ref, scrub_placeholder, Decision, Facts, Mode};
 use std::net::IpAddr;
 use std::fmt::Write as _;
@@ -49,13 +49,11 @@ impl<'a> Iterator for Lines<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let b = self.rest.as_bytes();
-        let mut i = 0;
-        while i < b.len() && b[i] != b'\n' {
-            i += 1;
-        }
-        // `i` is at '\n' (ASCII: a char boundary) or at the end.
-        let (line, rest) = if i < b.len() { self.rest.split_at(i + 1) } else { (self.rest, "") };
+        // memchr-backed search; '\n' is ASCII, so i + 1 is a char boundary.
+        let (line, rest) = match self.rest.find('\n') {
+            Some(i) => self.rest.split_at(i + 1),
+            None => (self.rest, ""),
+        };
         self.rest = rest;
         let content_len = if line.ends_with("\r\n") {
             line.len() - 2
@@ -150,12 +148,9 @@ enum CandAction<'a> {
 }
 
 fn candidate_action<'a>(mode: Mode, content: &'a str) -> CandAction<'a> {
-    if is_empty_candidate(content) {
-        return CandAction::Keep;
-    }
     if mode == Mode::Disable {
         // Every non-empty candidate goes, parseable or not: no need to parse.
-        return CandAction::Remove;
+        return if is_empty_candidate(content) { CandAction::Keep } else { CandAction::Remove };
     }
     match parse_ref_lite(content) {
         Ok(c) => match decide(mode, &Facts::from(&c)) {
@@ -163,6 +158,8 @@ fn candidate_action<'a>(mode: Mode, content: &'a str) -> CandAction<'a> {
             Decision::Drop(_) => CandAction::Remove,
             Decision::ScrubRelated(_) => CandAction::Rewrite(c),
         },
+        // An empty `a=candidate:` is an end-of-candidates marker, not a leak.
+        Err((_, CandidateErrorKind::Empty)) => CandAction::Keep,
         Err(_) => CandAction::Remove,
     }
 }

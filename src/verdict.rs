@@ -2,7 +2,7 @@
 
 use crate::addr::is_global;
 use crate::candidate::{
-    is_empty_candidate, parse_candidate_ref, AddrRef, Candidate, CandidateRef, ConnectionAddress, TypRef,
+    parse_ref_lite, AddrRef, Candidate, CandidateErrorKind, CandidateRef, ConnectionAddress, TypRef,
 
 };
 use std::fmt;
@@ -269,11 +269,10 @@ pub fn judge_str(mode: Mode, line: &str) -> Verdict {
     if mode == Mode::Off {
         return Verdict::Allow { reason: Reason::ModeOff };
     }
-    if is_empty_candidate(line) {
-        return Verdict::Allow { reason: Reason::EndOfCandidates };
-    }
-    match parse_candidate_ref(line) {
+    // One parse: an empty body (what `is_empty_candidate` tests) is the `Empty` error.
+    match parse_ref_lite(line) {
         Ok(c) => verdict_with(decide(mode, &Facts::from(&c)), || c.to_owned()),
+        Err((_, CandidateErrorKind::Empty)) => Verdict::Allow { reason: Reason::EndOfCandidates },
         Err(_) => Verdict::Drop { reason: Reason::Unparseable },
     }
 }

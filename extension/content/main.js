@@ -5,7 +5,7 @@
 //   the fail-closed fallback (held candidates are dropped after HOLD_MS; SDP without any
 //   candidate line when no filtered copy is known).
 // - Every built-in we use is taken before any page script runs and called through `call`, so a
-//   page that patches prototypes (Array, String, Map, Promise, JSON, …) cannot observe or steer us.
+//   page that patches prototypes (Array, String, Map, Promise, JSON, ...) cannot observe or steer us.
 //   Internal objects have a null prototype; internal lists are Maps.
 // - A frame that never constructs an RTCPeerConnection sends no message and loads no Wasm.
 (function iceveilPageLayer() {
@@ -112,7 +112,7 @@
   }
 
   // ------------------------------------------------------------------ shared state (all realms this instance covers)
-  const spoof = new WM(); // wrapper function -> the native source text it shows
+  const spoof = new WM(); // wrapper function -> the native function whose source text it shows (read on demand)
   const pcs = new WM(); // native RTCPeerConnection -> per-connection state
   const ours = new WS(); // events this layer dispatched (pass our own capture listener)
   const reports = new WM(); // RTCStatsReport -> filtered Map of its entries
@@ -365,7 +365,7 @@
   function disguise(wrapper, original, name) {
     defineProperty(wrapper, 'name', { value: name ?? getDesc(original, 'name').value, configurable: true });
     defineProperty(wrapper, 'length', { value: getDesc(original, 'length').value, configurable: true });
-    wmSet(spoof, wrapper, fnSource(original));
+    wmSet(spoof, wrapper, original);
     return wrapper;
   }
 
@@ -700,11 +700,10 @@
     const proto = win.Function.prototype;
     const original = proto.toString;
     const w = method(function toString() {
-      if (wmHas(spoof, this)) return wmGet(spoof, this);
+      if (wmHas(spoof, this)) return fnSource(wmGet(spoof, this));
       return apply(original, this, arguments);
     });
     disguise(w, original);
-    wmSet(spoof, w, fnSource(original));
     defineProperty(proto, 'toString', { value: w, writable: true, enumerable: false, configurable: true });
   }
 
@@ -979,11 +978,12 @@
       }
     });
     // DOM insertion: a frame inserted (and used) in the same task is wrapped before the call returns.
-    const after = (orig) => method(function () {
+    // One function object per hooked method (no inner closure per method and realm).
+    const after = (orig) => ({ m() {
       const r = apply(orig, this, arguments);
       sweep(win);
       return r;
-    });
+    } }).m;
     const methods = [
       [win.Node, ['appendChild', 'insertBefore', 'replaceChild']],
       [win.Element, ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe']],
@@ -1022,20 +1022,79 @@
   }
 
   // ------------------------------------------------------------------ go
+  // The native contentWindow getters, for the observer below (taken before hookFrames patches them).
+  const frameWindow = { __proto__: null };
+  try {
+    each([['iframe', W.HTMLIFrameElement], ['frame', W.HTMLFrameElement], ['object', W.HTMLObjectElement]], (row) => {
+      if (row[1]) frameWindow[row[0]] = uncurry(getDesc(row[1].prototype, 'contentWindow').get);
+    });
+  } catch {
+    // a missing getter: its elements fall back to the full sweep (embed-like)
+  }
   install(W);
   // Parser-inserted frames: a microtask checkpoint runs before each parser-inserted script, so the
   // observer wraps a static <iframe> before the next script can reach it. Only while parsing.
+  // Incremental: each callback wraps only the frames its records added (O(1) per new frame), and
+  // falls back to the full sweep whenever the frame count does not add up (removals, frames the
+  // records do not show: shadow roots, <object>/<embed> that got a browsing context later, errors).
   try {
     const MO = W.MutationObserver;
-    const mo = new MO(() => { if (windowLength(W)) sweep(W); });
+    const recordGet = (name) => uncurry(getDesc(W.MutationRecord.prototype, name).get);
+    const addedNodes = recordGet('addedNodes');
+    const removedNodes = recordGet('removedNodes');
+    const nodeListLength = uncurry(getDesc(W.NodeList.prototype, 'length').get);
+    const nodeListItem = uncurry(W.NodeList.prototype.item);
+    const nodeType = uncurry(getDesc(W.Node.prototype, 'nodeType').get);
+    const localName = uncurry(getDesc(W.Element.prototype, 'localName').get);
+    const counted = new WS(); // child WindowProxies already counted in `known` (a re-inserted frame gets a new one)
+    let known = windowLength(W);
+    if (known) sweep(W);
+    const onRecords = (records) => {
+      let full = false;
+      let found = 0;
+      try {
+        for (let r = 0; r < records.length; r += 1) {
+          const rec = records[r];
+          if (nodeListLength(removedNodes(rec))) full = true;
+          const added = addedNodes(rec);
+          const k = nodeListLength(added);
+          for (let j = 0; j < k; j += 1) {
+            const node = nodeListItem(added, j);
+            if (nodeType(node) !== 1) continue;
+            const name = localName(node);
+            if (name === 'embed') { full = true; continue; }
+            const get = frameWindow[name];
+            if (!get) {
+              if (name === 'iframe' || name === 'frame' || name === 'object') full = true;
+              continue;
+            }
+            let child = null;
+            try { child = get(node); } catch { full = true; continue; } // e.g. a foreign-namespace element of that name
+            if (!child || wsHas(counted, child)) continue;
+            wsAdd(counted, child);
+            found += 1;
+            touch(child);
+          }
+        }
+      } catch {
+        full = true;
+      }
+      const n = windowLength(W);
+      if (full || n !== known + found) sweep(W);
+      known = n;
+    };
+    const mo = new MO(onRecords);
     apply(MO.prototype.observe, mo, [doc, { childList: true, subtree: true }]);
     const stop = () => {
+      // The records not yet delivered are handled like a callback (the same count check and fallback).
+      const pending = apply(MO.prototype.takeRecords, mo, []);
       apply(MO.prototype.disconnect, mo, []);
-      sweep(W);
+      onRecords(pending);
       removeListener(doc, 'DOMContentLoaded', stop, true);
     };
     addListener(doc, 'DOMContentLoaded', stop, true);
   } catch {
     // no observer: insertion hooks and getters still apply
+    sweep(W);
   }
 })();
