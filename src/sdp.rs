@@ -147,10 +147,49 @@ enum CandAction<'a> {
     Rewrite(CandidateRef<'a>),
 }
 
+/// A cheap look at the fields that decide most removals, before the full parse: a non-relay
+/// under `proxy-only`, or a hidden connection address under `hide-local`, is removed whatever the
+/// rest of the line holds. Removing is always safe, so a malformed line that this path removes
+/// would have been removed as unparseable anyway; lines it keeps still get the full parse.
+fn quick_remove(mode: Mode, content: &str) -> bool {
+    // Fields 4..=7 (0-based) are: connection-address, port, "typ", candidate-type.
+    let bytes = content.as_bytes();
+    let mut fields: [(usize, usize); 8] = [(0, 0); 8];
+    let (mut field, mut start) = (0usize, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b' ' {
+            fields[field] = (start, i);
+            field += 1;
+            start = i + 1;
+            if field == 8 {
+                break;
+            }
+        }
+    }
+    if field < 7 {
+        return false;
+    }
+    if field == 7 {
+        fields[7] = (start, bytes.len());
+    }
+    let text = |f: usize| content.get(fields[f].0..fields[f].1).unwrap_or("");
+    if !text(6).eq_ignore_ascii_case("typ") {
+        return false;
+    }
+    match mode {
+        Mode::ProxyOnly => !text(7).eq_ignore_ascii_case("relay"),
+        Mode::HideLocal => AddrRef::parse(text(4)).is_some_and(|a| hides_ref(mode, &a)),
+        Mode::Off | Mode::Disable => false,
+    }
+}
+
 fn candidate_action<'a>(mode: Mode, content: &'a str) -> CandAction<'a> {
     if mode == Mode::Disable {
         // Every non-empty candidate goes, parseable or not: no need to parse.
         return if is_empty_candidate(content) { CandAction::Keep } else { CandAction::Remove };
+    }
+    if quick_remove(mode, content) {
+        return CandAction::Remove;
     }
     match parse_ref_lite(content) {
         Ok(c) => match decide(mode, &Facts::from(&c)) {
