@@ -107,30 +107,46 @@ report() {
   tests/lab/with-lab.sh node tests/report.mjs
 }
 
+# Runs one suite, keeping its output in $TEST_LOG for the closing count.
+suite() {
+  local name=$1
+  shift
+  if "$@" 2>&1 | tee -a "$TEST_LOG"; then :; else failed+=("$name"); fi
+}
+
 run_tests() {
-  local failed=()
+  failed=()
+  TEST_LOG=$(mktemp)
   step "native core: cargo test"
-  cargo test --quiet || failed+=("cargo test")
+  suite "cargo test" cargo test --quiet
   if [ -x scripts/fuzz-smoke.sh ]; then
     step "fuzz smoke (bounded)"
-    scripts/fuzz-smoke.sh || failed+=("fuzz smoke")
+    suite "fuzz smoke" scripts/fuzz-smoke.sh
   fi
   step "core at the JS boundary: wasm-bindgen-test in headless Chromium and Firefox"
   local drv
   for drv in CHROMEDRIVER=/usr/bin/chromedriver "GECKODRIVER=$GECKODRIVER"; do
-    env "$drv" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" WASM_BINDGEN_TEST_TIMEOUT=120 \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
-      cargo test --target wasm32-unknown-unknown --test wasm || failed+=("wasm-bindgen-test ${drv%%=*}")
+    suite "wasm-bindgen-test ${drv%%=*}" env "$drv" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \
+      WASM_BINDGEN_TEST_TIMEOUT=120 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(dirname "$WASM_BINDGEN")/wasm-bindgen-test-runner" \
+      cargo test --target wasm32-unknown-unknown --test wasm
   done
   step "web-ext lint dist/firefox, Chromium manifest check"
-  node tests/lint.mjs || failed+=("web-ext lint")
+  suite "package lint" node tests/lint.mjs
   step "real browsers: Chromium $(chromium --version 2>/dev/null | awk '{print $2}') and Firefox $(firefox-esr --version 2>/dev/null | awk '{print $3}') (node --test, inside the lab)"
-  tests/lab/with-lab.sh node --test --test-concurrency=1 --test-reporter=spec tests/e2e/ || failed+=("browser tests")
+  suite "browser tests" tests/lab/with-lab.sh node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+  # One closing count over every runner: cargo's "N passed; M failed", lint's "N passed, M failed", node's "ℹ pass N".
+  local passed failed_n
+  passed=$(grep -hoE '(test result: [a-zA-Z]+\. [0-9]+ passed|^lint: [0-9]+ passed|^ℹ pass [0-9]+)' "$TEST_LOG" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }' || true)
+  failed_n=$(grep -hoE '([0-9]+ failed;|^lint: [0-9]+ passed, [0-9]+ failed|^ℹ fail [0-9]+)' "$TEST_LOG" | grep -oE '[0-9]+( failed|$)' | grep -oE '^[0-9]+' | awk '{ s += $1 } END { print s + 0 }' || true)
+  rm -f "$TEST_LOG"
+  step "done"
   if [ ${#failed[@]} -gt 0 ]; then
-    printf '\nFAILED: %s\n' "${failed[*]}"
+    printf '\nFAILED suites: %s\n' "${failed[*]}"
+    printf 'tests: %s passed, %s failed\n' "${passed:-0}" "$(( ${failed_n:-0} > 0 ? ${failed_n:-0} : ${#failed[@]} ))"
     return 1
   fi
   printf '\nall test suites passed\n'
+  printf 'tests: %s passed, %s failed\n' "${passed:-0}" "${failed_n:-0}"
 }
 
 cmd=${1:-all}
@@ -138,7 +154,7 @@ case "$cmd" in
   setup) setup ;;
   build) setup; build ;;
   all) setup; build; report ;;
-  test) setup; build; run_tests ;;
+  test) setup; build; run_tests; exit $? ;;
   bench) setup; build; step "benchmarks (inside the NAT lab)"; tests/lab/with-lab.sh node tests/bench/run.mjs ;;
   *) die "unknown command '$cmd' (use: ./build.sh [setup|build|test|bench])" ;;
 esac
