@@ -9,10 +9,10 @@ const PEER = 'peerConnectionEnabled';
 // Emergency plumbing only: if the core cannot start, hold the strictest value both browsers know.
 const FAIL_CLOSED_POLICY = 'disable_non_proxied_udp';
 const USER_KEYS = ['mode', 'lastOnMode', 'exceptions', 'selfTestIceServers'];
-const MANAGED_WAIT_MS = 300;
 
 let queue = Promise.resolve();
 let settingsCache = null;
+let lastAnnounced = null;
 
 /** Runs `task` after every earlier one, so applies never interleave. */
 function serial(task) {
@@ -37,32 +37,9 @@ api.onStorageChanged((_changes, area) => {
 api.onMessage(handleMessage);
 reapply('wake');
 
-/**
- * The managed configuration, waiting at most MANAGED_WAIT_MS: Chromium's first managed read after
- * start can take a second or more, and protection should not wait for it. A late answer
- * re-applies (storage.onChanged does not fire for a policy that was merely slow to load).
- */
-function readManaged() {
-  const full = api.getManaged();
-  let late = false;
-  const timer = new Promise((resolve) => {
-    setTimeout(() => {
-      late = true;
-      resolve({});
-    }, MANAGED_WAIT_MS);
-  });
-  full.then((managed) => {
-    if (late && Object.keys(managed).length) {
-      settingsCache = null;
-      reapply('managed-late');
-    }
-  });
-  return Promise.race([full, timer]);
-}
-
 /** Stored and managed settings, validated and merged by the core; cached until storage changes. */
 function resolvedSettings(wasm) {
-  settingsCache ??= Promise.all([api.getLocal(USER_KEYS), readManaged()])
+  settingsCache ??= Promise.all([api.getLocal(USER_KEYS), api.getManaged()])
     .then(([user, managed]) => ({ user, resolved: wasm.resolveSettings(user, managed) }))
     .catch((err) => {
       settingsCache = null;
@@ -125,9 +102,20 @@ async function apply(reason) {
   }
   if (pending.length) state = await readState(wasm);
   state.reason = reason;
+  announce(state);
   await syncDisableScript(state.mode).catch((err) => console.error('IceVeil: disable-mode script', err));
   await showBadge(state);
   return state;
+}
+
+/** Tells open popups that the state changed (a late policy, another extension, a storage change). */
+function announce(state) {
+  const { reason, ...rest } = state;
+  const text = JSON.stringify(rest);
+  if (text === lastAnnounced) return;
+  const first = lastAnnounced === null;
+  lastAnnounced = text;
+  if (!first) api.sendMessage({ type: 'state-changed' }).catch(() => {}); // no popup open: nobody listens
 }
 
 async function failClosed(err) {

@@ -1,5 +1,5 @@
 // IceVeil popup: renders the background's state and turns clicks into mode changes; it decides nothing.
-import { message, sendMessage } from './lib/api.js';
+import { message, onBroadcast, sendMessage } from './lib/api.js';
 
 const $ = (id) => document.getElementById(id);
 const CONTROLLER_KEYS = {
@@ -216,4 +216,6 @@ $('selftest-run').addEventListener('click', runSelfTest);
 $('selftest-copy').addEventListener('click', copyReport);
 $('selftest-export').addEventListener('click', exportReport);
 $('ice-servers-save').addEventListener('click', () => act({ type: 'setIceServers', text: $('ice-servers').value }));
+// The background announces changes made elsewhere (a late managed policy, another extension).
+onBroadcast('state-changed', () => act({ type: 'state' }));
 act({ type: 'state' });

@@ -131,18 +131,21 @@ fn read_mode(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Mode
     }
 }
 
-fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<String>> {
-    let items = match v {
-        Value::Null => return None,
-        Value::Array(items) => items,
+/// The array under `key`; `None` when unset, or (with an issue: "<must>, but they are <type> (<value>), so <fallback>.")
+/// when it is not a list.
+fn read_list<'v>(key: &str, v: &'v Value, issues: &mut Vec<ConfigIssue>, must: &str, fallback: &str) -> Option<&'v Vec<Value>> {
+    match v {
+        Value::Null => None,
+        Value::Array(items) => Some(items),
         other => {
-            issues.push(issue(
-                key,
-                format!("The site exceptions must be a list of site patterns, but they are {} ({}), so none were used.", type_name(other), show(other)),
-            ));
-            return None;
+            issues.push(issue(key, format!("{must}, but they are {} ({}), so {fallback}.", type_name(other), show(other))));
+            None
         }
-    };
+    }
+}
+
+fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<String>> {
+    let items = read_list(key, v, issues, "The site exceptions must be a list of site patterns", "none were used")?;
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let k = format!("{key}[{i}]");
@@ -165,17 +168,7 @@ fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Optio
 }
 
 fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<IceServer>> {
-    let items = match v {
-        Value::Null => return None,
-        Value::Array(items) => items,
-        other => {
-            issues.push(issue(
-                key,
-                format!("The self-test servers must be a list, but they are {} ({}), so the default servers are used.", type_name(other), show(other)),
-            ));
-            return None;
-        }
-    };
+    let items = read_list(key, v, issues, "The self-test servers must be a list", "the default servers are used")?;
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let k = format!("{key}[{i}]");

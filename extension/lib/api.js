@@ -74,6 +74,14 @@ export function onMessage(handler) {
   });
 }
 
+/** Calls `listener()` for broadcast messages of one `type`; never answers, so requests meant for the background are left to it. */
+export function onBroadcast(type, listener) {
+  ext.runtime.onMessage.addListener((message) => {
+    if (message?.type === type) listener();
+    return false;
+  });
+}
+
 export async function sendMessage(message) {
   const reply = await ext.runtime.sendMessage(message);
   if (reply && typeof reply === 'object' && 'error' in reply) throw new Error(reply.error);

@@ -66,119 +66,114 @@ async function assertNoLocalAddresses(driver, site, { expectNoCandidates }) {
   return result;
 }
 
+/**
+ * Registers one suite's hooks: a site server, a private Chromium policy folder holding `policy` (the
+ * managed-policy file), and Chromium reading it. The returned object fills in before the tests run.
+ */
+function withPolicyChromium(policy) {
+  const ctx = {};
+  before(async () => {
+    ctx.site = await serve();
+    ctx.host = chromiumPolicyHost();
+    ctx.host.write(POLICY_FILE, policy);
+    ctx.driver = await launchPolicyChromium(ctx.host);
+  });
+  after(async () => {
+    await ctx.driver?.close();
+    ctx.host?.remove(POLICY_FILE);
+    ctx.host?.cleanup();
+    await ctx.site?.close();
+  });
+  return ctx;
+}
+
 // =========================================================================================== Chromium
 if (BROWSERS.includes('chromium')) {
   describe('chromium: managed policy file (docs/examples/chromium-managed-policy.json)', () => {
-    let host;
-    let driver;
-    let site;
-    before(async () => {
-      site = await serve();
-      host = chromiumPolicyHost();
-      host.write(POLICY_FILE, loadExample('chromium-managed-policy.json'));
-      driver = await launchPolicyChromium(host);
-    });
-    after(async () => {
-      await driver?.close();
-      host?.remove(POLICY_FILE);
-      host?.cleanup();
-      await site?.close();
-    });
-
+    const ctx = withPolicyChromium(loadExample('chromium-managed-policy.json'));
     test('chrome://policy shows the file was loaded for IceVeil\'s id', async () => {
       const rows = /^mode \| proxy-only \| Platform \| Machine \| Mandatory \| OK$/m;
-      const text = await chromiumPolicyPageText(driver, { match: rows });
+      const text = await chromiumPolicyPageText(ctx.driver, { match: rows });
       assert.match(text, rows, `chrome://policy:\n${text}`);
       assert.match(text, new RegExp(`^# ${CHROME_ID}$`, 'm'));
       assert.match(text, /^locked \| true \| .* \| OK$/m);
       const managed = await until(async () => {
-        await openPopup(driver);
-        const m = await driver.eval(() => chrome.storage.managed.get());
+        await openPopup(ctx.driver);
+        const m = await ctx.driver.eval(() => chrome.storage.managed.get());
         return m.mode ? m : null;
       }, { what: 'storage.managed' });
       assert.deepEqual(managed, loadExample('chromium-managed-policy.json')['3rdparty'].extensions[CHROME_ID]);
     });
 
     test('proxy-only is in force and the popup is locked', async () => {
-      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
-      const s = await settingUntil(driver, 'disable_non_proxied_udp');
+      const view = await popupUntil(ctx.driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
+      const s = await settingUntil(ctx.driver, 'disable_non_proxied_udp');
       assert.equal(s.levelOfControl, 'controlled_by_this_extension');
       assert.equal(view.policyValue, 'disable_non_proxied_udp');
       assert.equal(view.switchDisabled, true, 'switch disabled');
       assert.equal(view.modesDisabled, true, 'mode radios disabled');
       assert.equal(view.checkedMode, 'proxy-only');
-      assert.equal((await driver.text('#locked-note')).trim(), 'Managed by your organization');
+      assert.equal((await ctx.driver.text('#locked-note')).trim(), 'Managed by your organization');
       assert.equal(view.managedIssues, null);
     });
 
     test('clicking another mode or the switch changes nothing', async () => {
-      await tryToChangeMode(driver);
-      const stored = await driver.eval(() => chrome.storage.local.get(['mode']));
+      await tryToChangeMode(ctx.driver);
+      const stored = await ctx.driver.eval(() => chrome.storage.local.get(['mode']));
       assert.notEqual(stored.mode, 'hide-local', 'no user mode was stored');
       assert.notEqual(stored.mode, 'off');
-      assert.equal((await browserSetting(driver)).value, 'disable_non_proxied_udp');
-      assert.equal((await popupView(driver)).mode, 'proxy-only');
+      assert.equal((await browserSetting(ctx.driver)).value, 'disable_non_proxied_udp');
+      assert.equal((await popupView(ctx.driver)).mode, 'proxy-only');
       // Even a direct request to the background (not possible from the UI) is refused.
-      const reply = await driver.eval(() => chrome.runtime.sendMessage({ type: 'setMode', mode: 'off' }));
+      const reply = await ctx.driver.eval(() => chrome.runtime.sendMessage({ type: 'setMode', mode: 'off' }));
       assert.match(String(reply?.error), /./, 'background refuses setMode while locked');
-      assert.equal((await browserSetting(driver)).value, 'disable_non_proxied_udp');
+      assert.equal((await browserSetting(ctx.driver)).value, 'disable_non_proxied_udp');
     });
 
     test('a web page gathers no candidates and no local address', async () => {
-      await assertNoLocalAddresses(driver, site, { expectNoCandidates: true });
+      await assertNoLocalAddresses(ctx.driver, ctx.site, { expectNoCandidates: true });
     });
 
     test('rewriting the policy file + "Reload policies" applies the new mode without a restart', async () => {
       const next = loadExample('chromium-managed-policy.json');
       next['3rdparty'].extensions[CHROME_ID] = { mode: 'hide-local', locked: false };
-      host.write(POLICY_FILE, next);
+      ctx.host.write(POLICY_FILE, next);
       // Click chrome://policy's own "Reload policies" button, then read the page again.
-      const text = await chromiumPolicyPageText(driver, { reload: true, match: /^mode \| hide-local \|/m });
+      const text = await chromiumPolicyPageText(ctx.driver, { reload: true, match: /^mode \| hide-local \|/m });
       assert.match(text, /^mode \| hide-local \| .* \| OK$/m, `chrome://policy:\n${text}`);
       assert.match(text, /^locked \| false \|/m);
-      const view = await popupUntil(driver, (v) => v.mode === 'hide-local' && !v.lockedNote, 'unlocked hide-local popup');
+      const view = await popupUntil(ctx.driver, (v) => v.mode === 'hide-local' && !v.lockedNote, 'unlocked hide-local popup');
       assert.equal(view.switchDisabled, false);
       assert.equal(view.modesDisabled, false);
-      await settingUntil(driver, 'default_public_interface_only');
+      await settingUntil(ctx.driver, 'default_public_interface_only');
     });
   });
 
   describe('chromium: invalid managed values', () => {
-    let host;
-    let driver;
-    before(async () => {
-      host = chromiumPolicyHost();
-      host.write(POLICY_FILE, { '3rdparty': { extensions: { [CHROME_ID]: { mode: 'turbo', locked: true } } } });
-      driver = await launchPolicyChromium(host);
-    });
-    after(async () => {
-      await driver?.close();
-      host?.cleanup();
-    });
-
+    const ctx = withPolicyChromium({ '3rdparty': { extensions: { [CHROME_ID]: { mode: 'turbo', locked: true } } } });
     test('an unknown mode string: warning naming "mode", default hide-local applies, locked still applies', async () => {
-      const view = await popupUntil(driver, (v) => v.managedIssues, 'managed-issues warning');
+      const view = await popupUntil(ctx.driver, (v) => v.managedIssues, 'managed-issues warning');
       assert.match(view.managedIssues, /Your organization's policy value for "mode" was ignored: .*turbo/);
       assert.equal(view.mode, 'hide-local');
       assert.equal(view.lockedNote, true, 'the valid "locked" key still applies');
       assert.equal(view.switchDisabled, true);
       assert.equal(view.modesDisabled, true);
-      await settingUntil(driver, 'default_public_interface_only');
+      await settingUntil(ctx.driver, 'default_public_interface_only');
     });
 
     test('a wrong type (mode: 42) never reaches the extension: Chromium drops it against managed_schema.json', async () => {
-      host.write(POLICY_FILE, { '3rdparty': { extensions: { [CHROME_ID]: { mode: 42, locked: true } } } });
-      const text = await chromiumPolicyPageText(driver, {
+      ctx.host.write(POLICY_FILE, { '3rdparty': { extensions: { [CHROME_ID]: { mode: 42, locked: true } } } });
+      const text = await chromiumPolicyPageText(ctx.driver, {
         reload: true, match: (t) => /^locked \| true/m.test(t) && !/^mode \| turbo/m.test(t),
       });
       assert.doesNotMatch(text, /^mode \| 42 \| .* \| OK$/m, 'chrome://policy does not accept mode=42');
-      await openPopup(driver);
+      await openPopup(ctx.driver);
       const managed = await until(async () => {
-        const m = await driver.eval(() => chrome.storage.managed.get());
+        const m = await ctx.driver.eval(() => chrome.storage.managed.get());
         return m.locked === true && !('mode' in m) ? m : null;
       }, { what: 'storage.managed without mode' });
       assert.deepEqual(managed, { locked: true });
-      const view = await popupUntil(driver, (v) => !v.managedIssues, 'warning cleared');
+      const view = await popupUntil(ctx.driver, (v) => !v.managedIssues, 'warning cleared');
       assert.equal(view.mode, 'hide-local');
       assert.equal(view.lockedNote, true);
     });
@@ -244,29 +239,15 @@ if (BROWSERS.includes('chromium')) {
   });
 
   describe('chromium: WebRtcIPHandling policy next to IceVeil (docs/examples/chromium-webrtc-policy.json)', () => {
-    let host;
-    let driver;
-    let site;
-    before(async () => {
-      site = await serve();
-      host = chromiumPolicyHost();
-      host.write(POLICY_FILE, loadExample('chromium-webrtc-policy.json'));
-      driver = await launchPolicyChromium(host);
-    });
-    after(async () => {
-      await driver?.close();
-      host?.cleanup();
-      await site?.close();
-    });
-
+    const ctx = withPolicyChromium(loadExample('chromium-webrtc-policy.json'));
     test('the browser policy wins: not_controllable, popup says "policy" with its warning', async () => {
-      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.controller === 'policy', 'controller=policy');
-      const s = await browserSetting(driver);
+      const view = await popupUntil(ctx.driver, (v) => v.mode === 'proxy-only' && v.controller === 'policy', 'controller=policy');
+      const s = await browserSetting(ctx.driver);
       assert.deepEqual(s, { value: 'default_public_interface_only', levelOfControl: 'not_controllable' });
       assert.equal(view.policyValue, 'default_public_interface_only');
       assert.match(view.warning ?? '', /organization's browser policy controls this setting/);
       assert.equal(view.lockedNote, false, 'no "locked" key in this policy');
-      await assertNoLocalAddresses(driver, site, { expectNoCandidates: false });
+      await assertNoLocalAddresses(ctx.driver, ctx.site, { expectNoCandidates: false });
     });
   });
 }
