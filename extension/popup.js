@@ -72,13 +72,16 @@ function render(state) {
   const iceLocked = locked || Boolean(state.managed?.selfTestIceServers);
   $('ice-servers').disabled = iceLocked;
   $('ice-servers-save').disabled = iceLocked;
-  if (document.activeElement !== $('ice-servers')) $('ice-servers').value = state.iceServerLines ?? '';
+  // Never overwrite what the user is typing: a background refresh may arrive mid-edit.
+  $('ice-servers').dataset.saved = state.iceServerLines ?? '';
+  if (!iceEdited) $('ice-servers').value = state.iceServerLines ?? '';
   $('control-warning').dataset.kind = lost ? lost.controller : '';
 }
 
 // ------------------------------------------------------------------ leak self-test
 const GATHER_TIMEOUT_MS = 8000;
 let lastState = null;
+let iceEdited = false; // the ICE-server box holds unsaved edits
 let lastReport = null;
 
 /** Gathers in this extension page (fallback when no website tab is open), with lib/gather.js. */
@@ -197,13 +200,24 @@ function exportReport() {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** Sends one request and renders the answer; true when the background accepted it. */
 async function act(request) {
   showBanner($('action-error'), null);
   try {
     render(await sendMessage(request));
+    return true;
   } catch (err) {
     showBanner($('action-error'), message('actionFailed', [String(err.message ?? err)]));
     render(await sendMessage({ type: 'state' }).catch(() => ({ coreError: String(err.message ?? err) })));
+    return false;
+  }
+}
+
+async function saveIceServers() {
+  const text = $('ice-servers').value;
+  if (await act({ type: 'setIceServers', text })) {
+    iceEdited = false;
+    render(lastState);
   }
 }
 
@@ -215,7 +229,8 @@ for (const radio of document.querySelectorAll('input[name=mode]')) {
 $('selftest-run').addEventListener('click', runSelfTest);
 $('selftest-copy').addEventListener('click', copyReport);
 $('selftest-export').addEventListener('click', exportReport);
-$('ice-servers-save').addEventListener('click', () => act({ type: 'setIceServers', text: $('ice-servers').value }));
+$('ice-servers').addEventListener('input', () => { iceEdited = true; });
+$('ice-servers-save').addEventListener('click', saveIceServers);
 // The background announces changes made elsewhere (a late managed policy, another extension).
 onBroadcast('state-changed', () => act({ type: 'state' }));
 act({ type: 'state' });

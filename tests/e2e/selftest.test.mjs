@@ -79,6 +79,23 @@ for (const name of selectedBrowsers()) {
       await setIceServers(driver, [lab.LAB_STUN_URL]);
     });
 
+    test('a bad ICE-server line gets a clear error and the saved servers stay', async () => {
+      await driver.eval(() => {
+        const box = document.getElementById('ice-servers');
+        box.value = 'http://not-a-stun-server';
+        box.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await driver.click('#ice-servers-save');
+      const error = await until(() => driver.eval(() => {
+        const e = document.getElementById('action-error');
+        return e.hidden ? null : e.textContent;
+      }), { what: 'the error banner' });
+      assert.match(error, /line 1: .*stun:, stuns:, turn: or turns:/);
+      assert.equal(await driver.eval(() => document.getElementById('ice-servers').dataset.saved.trim()), lab.LAB_STUN_URL);
+      assert.equal(await driver.eval(() => document.getElementById('ice-servers').value), 'http://not-a-stun-server', 'the typed text is kept to fix');
+      await setIceServers(driver, [lab.LAB_STUN_URL]);
+    });
+
     test('the report is shown in light and dark (screenshots for the README)', async () => {
       if (name !== 'chromium') return;
       await pickMode(driver, 'hide-local');

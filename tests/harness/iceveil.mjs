@@ -94,7 +94,8 @@ export async function setIceServers(driver, lines) {
     box.dispatchEvent(new Event('input', { bubbles: true }));
   }, lines.join('\n'));
   await driver.click('#ice-servers-save');
-  await until(() => driver.eval((t) => document.getElementById('ice-servers').value.trim() === t, lines.join('\n')),
+  // Saved means the background stored it: the popup shows the stored list it got back.
+  await until(() => driver.eval((t) => document.getElementById('ice-servers').dataset.saved.trim() === t, lines.join('\n')),
     { what: 'the saved ICE servers' });
 }
 
