@@ -144,15 +144,18 @@
   const waiting = new M(); // request id -> { resolve, timer }
   let batch = null; // the request being filled during this task
 
-  function onResponse(e) {
-    let msg;
+  /** The JSON value a channel event carries as its string `detail`, or null for anything else. */
+  function readDetail(e) {
     try {
       const d = customDetail(e);
-      if (typeof d !== 'string') return;
-      msg = apply(jsonParse, null, [d]);
+      return typeof d === 'string' ? apply(jsonParse, null, [d]) : null;
     } catch {
-      return;
+      return null;
     }
+  }
+
+  function onResponse(e) {
+    const msg = readDetail(e);
     if (!msg || typeof msg !== 'object' || !hasOwn(msg, 'id')) return;
     const w = mapGet(waiting, msg.id);
     if (!w) return;
@@ -220,14 +223,7 @@
   // configuration objects (a page getter on Object/Array prototypes sees nothing), no event outside
   // the connection itself, and its candidates are asked as uncounted (no badge).
   function onSelfTest(e) {
-    let req;
-    try {
-      const d = customDetail(e);
-      if (typeof d !== 'string') return;
-      req = apply(jsonParse, null, [d]);
-    } catch {
-      return;
-    }
+    const req = readDetail(e);
     if (!req || typeof req !== 'object' || !hasOwn(req, 'id') || typeof req.id !== 'number') return;
     const id = req.id;
     const servers = safeServers(hasOwn(req, 'iceServers') ? req.iceServers : null);

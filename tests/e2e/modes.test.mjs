@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, DIST_CHROME, ROOT, chromeIdFromKey, selectedBrowsers, until } from '../harness/browsers.mjs';
+import { BROWSERS, DIST_CHROME, FIREFOX_UUID, GECKO_ID, ROOT, chromeIdFromKey, selectedBrowsers, until } from '../harness/browsers.mjs';
 import {
   browserSetting, exposedAddresses, gatherOnPage, localAddresses, openPopup, pickMode, popupView,
 } from '../harness/iceveil.mjs';
@@ -140,7 +140,7 @@ describe('another extension takes the setting', () => {
     test(`${name}: IceVeil re-applies its mode or the popup says it lost control, matching the browser`, async () => {
       const driver = name === 'chromium'
         ? await BROWSERS.chromium({ extensions: [DIST_CHROME, RIVAL] })
-        : await BROWSERS.firefox({ prefs: { 'extensions.webextensions.uuids': JSON.stringify({ 'iceveil@iceveil.org': '6d1c0f57-6a1e-4c2b-9a55-1ce7ea11ce01', [RIVAL_MANIFEST.browser_specific_settings.gecko.id]: RIVAL_UUID }) } });
+        : await BROWSERS.firefox({ prefs: { 'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID, [RIVAL_MANIFEST.browser_specific_settings.gecko.id]: RIVAL_UUID }) } });
       try {
         if (name === 'firefox') await driver.installAddon(RIVAL);
         await openPopup(driver);
