@@ -80,6 +80,19 @@ build() {
   rm -rf build/pkg && mkdir -p build/pkg
   "$WASM_BINDGEN" --target web --no-typescript --out-dir build/pkg \
     target/wasm32-unknown-unknown/wasm/iceveil.wasm
+  # Firefox's isolated world gets the same Wasm through a classic-script glue (content scripts
+  # cannot import modules); it must drive the very same binary, so the build checks that.
+  rm -rf build/pkg-isolated
+  "$WASM_BINDGEN" --target no-modules --no-typescript --out-dir build/pkg-isolated \
+    target/wasm32-unknown-unknown/wasm/iceveil.wasm
+  cmp -s build/pkg/iceveil_bg.wasm build/pkg-isolated/iceveil_bg.wasm \
+    || die "wasm-bindgen's web and no-modules outputs differ; the isolated-world glue cannot share the Wasm"
+  grep -q '^let wasm_bindgen = (function(exports) {$' build/pkg-isolated/iceveil.js \
+    || die "unexpected no-modules glue from wasm-bindgen $WASM_BINDGEN_VERSION"
+  { echo '// Generated (wasm-bindgen --target no-modules): the Rust core glue for Firefox'"'"'s isolated world, injected only into frames that use WebRTC.'
+    sed 's/^let wasm_bindgen = (function(exports) {$/globalThis.iceveilCoreGlue = (function(exports) {/' build/pkg-isolated/iceveil.js
+    echo 'void 0; // scripting.executeScript needs a structured-clonable completion value'
+  } > build/pkg-isolated/iceveil-isolated.js
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -92,6 +105,7 @@ build() {
     mkdir -p "dist/$b"
     cp -R extension/. "dist/$b/"
     cp -R build/pkg "dist/$b/pkg"
+    if [ "$b" = firefox ]; then cp build/pkg-isolated/iceveil-isolated.js "dist/$b/pkg/"; fi
     node scripts/derive-manifest.mjs manifest.json "$b" "dist/$b/manifest.json"
     python3 scripts/zip-dir.py "dist/$b" "dist/iceveil-$VERSION-$b.zip"
   done

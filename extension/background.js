@@ -2,7 +2,9 @@
 // Listeners are registered synchronously at the top; the Rust core starts lazily inside them.
 import * as api from './lib/api.js';
 import { core } from './lib/core.js';
-import { handlePageMessage, isPageMessage, syncDisableScript } from './lib/page-layer.js';
+import {
+  addPagePort, handlePageMessage, isPageMessage, PAGE_PORT, pushPagePolicies, stalePagePolicies, syncDisableScript,
+} from './lib/page-layer.js';
 
 const POLICY = 'webRTCIPHandlingPolicy';
 const PEER = 'peerConnectionEnabled';
@@ -32,9 +34,11 @@ api.onSettingChange(PEER, () => reapply('peer-connection-changed'));
 api.onStorageChanged((_changes, area) => {
   if (area !== 'local' && area !== 'managed') return;
   settingsCache = null;
+  stalePagePolicies();
   reapply(`storage-${area}`);
 });
 api.onMessage(handleMessage);
+api.onConnect(PAGE_PORT, (port) => addPagePort(port, pageContext));
 reapply('wake');
 
 /** Stored and managed settings, validated and merged by the core; cached until storage changes. */
@@ -46,6 +50,12 @@ function resolvedSettings(wasm) {
       throw err;
     });
   return settingsCache;
+}
+
+/** What the page layer judges with: the core and the current settings. */
+async function pageContext() {
+  const wasm = await core();
+  return { wasm, settings: (await resolvedSettings(wasm)).resolved.settings };
 }
 
 /** Reads the settings and the browser's WebRTC settings as they are. */
@@ -103,6 +113,7 @@ async function apply(reason) {
   if (pending.length) state = await readState(wasm);
   state.reason = reason;
   announce(state);
+  pushPagePolicies(wasm, (await resolvedSettings(wasm)).resolved.settings);
   await syncDisableScript(state.mode).catch((err) => console.error('IceVeil: disable-mode script', err));
   await showBadge(state);
   return state;
@@ -181,10 +192,7 @@ async function runSiteSelfTest({ iceServers, timeoutMs }) {
 }
 
 async function handleMessage(message, sender) {
-  if (isPageMessage(message)) {
-    const wasm = await core();
-    return handlePageMessage(message, sender, { wasm, settings: (await resolvedSettings(wasm)).resolved.settings });
-  }
+  if (isPageMessage(message)) return handlePageMessage(message, sender, await pageContext());
   switch (message?.type) {
     case 'state':
       return serial(() => apply('popup-opened'));

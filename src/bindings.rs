@@ -146,32 +146,22 @@ pub fn mode_when_enabled(last_on_mode: JsValue) -> String {
     .to_owned()
 }
 
-/// For bare addresses (getStats, RTCIceTransport, icecandidateerror): is each one hidden under
-/// `mode`? `[v6]` brackets are accepted; an empty string hides nothing; anything unparseable is
-/// hidden (fail closed).
-#[wasm_bindgen(js_name = hiddenAddresses)]
-pub fn hidden_addresses(mode: &str, addrs: Vec<String>) -> JsValue {
-    let mode = mode_in(mode);
-    let hidden: Vec<bool> = addrs
-        .iter()
-        .map(|a| {
-            let a = a.trim();
-            let bare = a.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(a);
-            let hidden = if bare.is_empty() {
-                false
-            } else {
-                match crate::candidate::ConnectionAddress::parse(bare) {
-                    Some(addr) => verdict::hides(mode, &addr),
-                    None => mode != Mode::Off,
-                }
-            };
-            hidden
-        })
-        .collect();
-    out(&hidden)
+/// One page-layer request judged in one call (lists of strings; a non-string throws, and the
+/// caller drops the request: fail closed). Returns `{mode, excepted, verdicts, extra, sdps,
+/// addresses, filtered}`, index-aligned with the lists.
+#[wasm_bindgen(js_name = judgePage)]
+pub fn judge_page(
+    mode: &str,
+    excepted: bool,
+    candidates: Vec<String>,
+    extra: Vec<String>,
+    sdps: Vec<String>,
+    addresses: Vec<String>,
+) -> JsValue {
+    let req = crate::page::PageRequest { candidates, extra, sdps, addresses };
+    out(&crate::page::judge_page(mode_in(mode), excepted, &req))
 }
 
-/// The leak self-test report for candidates gathered under `mode` (see [`crate::selftest`]).
 #[wasm_bindgen(js_name = selfTestReport)]
 pub fn self_test_report(mode: &str, candidates: Vec<String>, outcome: JsValue) -> JsValue {
     let outcome: crate::selftest::Outcome = serde_json::from_value(json_in(outcome)).unwrap_or_default();

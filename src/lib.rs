@@ -5,6 +5,7 @@
 //! - [`candidate`]: the RFC 8839 ICE candidate grammar (parse + print, lossless).
 //! - [`verdict`]: modes and the per-candidate verdicts (Allow / Drop / Rewrite).
 //! - [`sdp`]: the lossless line-based SDP filter built on the verdicts.
+//! - [`page`]: one page-layer request (candidates, stats, SDPs, addresses) judged in one call.
 //! - [`config`]: user and managed settings, validated into safe defaults.
 //! - [`plan`]: what each mode asks of each browser, and who controls the setting.
 //! - [`selftest`]: turns a leak self-test's candidates into a truthful report.
@@ -13,6 +14,7 @@
 pub mod addr;
 pub mod candidate;
 pub mod config;
+pub mod page;
 pub mod plan;
 pub mod sdp;
 pub mod selftest;

@@ -92,7 +92,24 @@ fn plans_and_control_status() {
         JsValue::from_str("default"),
     );
     assert_eq!(get_str(&s, "controller").as_deref(), Some("policy"));
-    let hidden: Array = hidden_addresses("hide-local", vec!["[fd00::2]".into(), "8.8.8.8".into(), "".into()]).into();
+}
+
+#[wasm_bindgen_test]
+fn judge_page_answers_a_whole_request() {
+    let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+    let r = judge_page(
+        "hide-local",
+        false,
+        v(&["candidate:1 1 udp 2122260223 10.77.0.2 54321 typ host"]),
+        vec![],
+        vec![],
+        v(&["[fd00::2]", "8.8.8.8", ""]),
+    );
+    assert_eq!(get_str(&r, "mode").as_deref(), Some("hide-local"));
+    let verdicts: Array = get(&r, "verdicts").into();
+    assert_eq!(get_str(&verdicts.get(0), "action").as_deref(), Some("drop"));
+    assert_eq!(get(&r, "filtered").as_f64(), Some(1.0));
+    let hidden: Array = get(&r, "addresses").into();
     assert_eq!(hidden.get(0).as_bool(), Some(true));
     assert_eq!(hidden.get(1).as_bool(), Some(false));
     assert_eq!(hidden.get(2).as_bool(), Some(false));

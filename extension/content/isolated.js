@@ -1,8 +1,10 @@
-// Page layer, ISOLATED world: takes the private channel node from main.js at document_start, relays its verdict requests to the background, and (top frame) offers the popup self-test a gather through the page's own wrapped constructor.
+// Page layer, ISOLATED world: takes the private channel node from main.js at document_start, answers its verdict requests (Firefox: with a local copy of the Rust core once the frame uses WebRTC; otherwise via the background), and (top frame) offers the popup self-test a gather through the page's own wrapped constructor.
 // Exception to "all extension API calls go through lib/api.js": content scripts are classic scripts and cannot import modules.
 (() => {
   'use strict';
-  const ext = globalThis.browser ?? globalThis.chrome;
+  // The extension API object is read only when a frame first needs it: in Firefox, the first read
+  // builds the content script's API bindings, which cost milliseconds per frame on every page.
+  const api = () => globalThis.browser ?? globalThis.chrome;
   const HELLO = 'iceveil:hello';
   const SELFTEST = 'iceveil:selftest';
   const SELFTEST_RES = 'iceveil:selftest-res';
@@ -17,6 +19,7 @@
     const node = e.relatedTarget;
     if (!node || typeof node.addEventListener !== 'function' || node.isConnected) return;
     node.addEventListener('iceveil:req', (ev) => relay(node, ev.detail));
+    node.addEventListener('iceveil:warm', warm);
     node.addEventListener(SELFTEST_RES, (ev) => {
       let msg;
       try {
@@ -32,7 +35,68 @@
   }
   document.addEventListener(HELLO, onHello, true);
 
-  /** One request from main.js (a JSON string) -> one runtime message -> one reply event (a JSON string). */
+  // ---------------------------------------------------------------- local verdicts (Firefox)
+  // Firefox runs WebAssembly in this world even on pages whose CSP forbids it (Chromium does not),
+  // so once a frame constructs an RTCPeerConnection, the background injects the core's glue
+  // (pkg/iceveil-isolated.js) into this world and sends the Wasm bytes and this frame's policy
+  // ({mode, excepted}) over a port. From then on each request is judged here, synchronously, by
+  // the same Rust function the background uses (judgePage). The background marks the policy stale
+  // on any settings change and pushes the new one; a closed port, a stale policy or a failed core
+  // sends requests the slow way again. Frames that never use WebRTC never get any of this.
+  const isFirefox = () => api().runtime.getURL('').startsWith('moz-extension:');
+  let port = null; // to the background, while open
+  let policy = null; // { mode, excepted } for this frame, null while unknown or stale
+  let core = null; // the glue (its functions) once the Wasm is instantiated
+  let coreLoading = false;
+
+  function warm() {
+    if (port || !isFirefox()) return;
+    let p;
+    try {
+      p = api().runtime.connect({ name: 'iceveil-page' });
+    } catch {
+      return;
+    }
+    port = p;
+    p.onMessage.addListener((msg) => {
+      if (port !== p || !msg || typeof msg !== 'object') return;
+      if (msg.stale === true) policy = null;
+      if (msg.policy && typeof msg.policy.mode === 'string') policy = { mode: msg.policy.mode, excepted: msg.policy.excepted === true };
+      if (msg.core && !core && !coreLoading) startCore(msg.core);
+    });
+    p.onDisconnect.addListener(() => {
+      if (port !== p) return;
+      port = null;
+      policy = null;
+    });
+    p.postMessage({ type: 'hello', origin: location.origin, wantCore: !core && !coreLoading });
+  }
+
+  function startCore(bytes) {
+    const glue = globalThis.iceveilCoreGlue;
+    if (typeof glue !== 'function') return;
+    coreLoading = true;
+    glue({ module_or_path: bytes }).then(() => {
+      core = glue;
+    }, () => {
+      coreLoading = false; // the next hello asks again
+    });
+  }
+
+  /** The reply for `req`, judged here, or null when the local core or the policy is not ready. */
+  function judgeHere(req) {
+    if (!core || !policy) return null;
+    try {
+      const reply = core.judgePage(policy.mode, policy.excepted, req.candidates, req.extra, req.sdps, req.addresses);
+      if (reply && !reply.error && reply.filtered > 0 && port) port.postMessage({ type: 'count', n: reply.filtered });
+      return reply;
+    } catch {
+      core = null; // a trapped (or misused) instance is not trusted again; the background answers from now on
+      return null;
+    }
+  }
+
+  /** One request from main.js (a JSON string) -> one reply event (a JSON string), judged here or by the background. */
   function relay(node, detail) {
     let req;
     try {
@@ -44,15 +108,26 @@
     const answer = (reply) => {
       node.dispatchEvent(new CustomEvent('iceveil:res', { detail: JSON.stringify({ id: req.id, reply }) }));
     };
+    const lists = (k) => (Array.isArray(req[k]) ? req[k] : []);
+    req.candidates = lists('candidates');
+    req.extra = lists('extra');
+    req.sdps = lists('sdps');
+    req.addresses = lists('addresses');
+    const here = judgeHere(req);
+    if (here) {
+      answer(here);
+      return;
+    }
+    warm();
     let sent;
     try {
-      sent = ext.runtime.sendMessage({
+      sent = api().runtime.sendMessage({
         type: 'page.judge',
         origin: typeof req.origin === 'string' ? req.origin : null,
-        candidates: Array.isArray(req.candidates) ? req.candidates : [],
-        extra: Array.isArray(req.extra) ? req.extra : [],
-        sdps: Array.isArray(req.sdps) ? req.sdps : [],
-        addresses: Array.isArray(req.addresses) ? req.addresses : [],
+        candidates: req.candidates,
+        extra: req.extra,
+        sdps: req.sdps,
+        addresses: req.addresses,
       });
     } catch (err) {
       answer({ error: String(err?.message ?? err) }); // extension reloaded or gone: main.js drops

@@ -1,7 +1,7 @@
 // Page layer, MAIN world: wraps RTCPeerConnection (and every surface that shows a local address) in this realm and in same-origin child realms the page reaches, so nothing reaches the page before the Rust core's verdict; fails closed.
 //
 // Rules this file keeps (see docs/page-layer.md):
-// - Every verdict comes from the background (Rust core). Here: interception plumbing only, plus
+// - Every verdict comes from the Rust core (in the background, or in Firefox a copy in isolated.js). Here: interception plumbing only, plus
 //   the fail-closed fallback (held candidates are dropped after HOLD_MS; SDP without any
 //   candidate line when no filtered copy is known).
 // - Every built-in we use is taken before any page script runs and called through `call`, so a
@@ -16,6 +16,7 @@
   const HELLO = 'iceveil:hello';
   const REQ = 'iceveil:req';
   const RES = 'iceveil:res';
+  const WARM = 'iceveil:warm'; // here -> isolated.js: the first RTCPeerConnection of this instance
   const SELFTEST = 'iceveil:selftest'; // isolated.js -> here, on the private node only
   const SELFTEST_RES = 'iceveil:selftest-res';
 
@@ -139,6 +140,18 @@
       channel = null;
     }
   })();
+
+  let warmed = false;
+  /** Tells isolated.js, once, that this frame uses WebRTC, so it can get verdicts ready before the first candidate. */
+  function warm() {
+    if (warmed || !channel) return;
+    warmed = true;
+    try {
+      dispatch(channel, construct(CustomEventN, [WARM]));
+    } catch {
+      // no warm-up: requests still go the slow way
+    }
+  }
 
   let nextId = 1;
   const waiting = new M(); // request id -> { resolve, timer }
@@ -401,10 +414,17 @@
       lastFiltered: null,
       handlers: { __proto__: null }, // event type -> { h: the page's on<type> handler, l: our listener that calls it }
       quiet: false, // the popup self-test's own connection: its candidates do not feed the badge
+      live: false, // this instance has held a browser event of this connection (else an inner instance does, see onNative)
     };
     wmSet(pcs, pc, st);
+    // Only the browser's own (trusted) events are held. An untrusted one was dispatched by script: by
+    // this layer, by another IceVeil instance that already filtered it (a realm wrapped twice: the
+    // parent's instance at about:blank and the frame's own, after a same-origin navigation reused
+    // the Window), or by the page, which then knows its content already. Holding those too made two
+    // instances re-dispatch each other's events forever.
     const onNative = (e) => {
-      if (wsHas(ours, e)) return;
+      if (wsHas(ours, e) || e.isTrusted !== true) return;
+      st.live = true;
       stopImmediate(e);
       enqueue(pc, st, e);
     };
@@ -741,6 +761,7 @@
       if (new.target === undefined) return apply(Native, this, arguments);
       const pc = construct(Native, arguments, new.target === Wrapper ? Native : new.target);
       track(pc, realm);
+      warm();
       return pc;
     };
     disguise(Wrapper, Native);
@@ -812,7 +833,7 @@
     patchGetter(proto, 'iceGatheringState', (orig) => getter(function () {
       const state = apply(orig, this, []);
       const st = wmGet(pcs, this);
-      return st ? st.gathering : state;
+      return st && st.live ? st.gathering : state; // not live: `orig` is an inner instance's getter, which knows
     }));
     each(['createOffer', 'createAnswer'], (name) => {
       patchMethod(proto, name, (orig) => method(function () {

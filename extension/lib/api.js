@@ -74,6 +74,40 @@ export function onMessage(handler) {
   });
 }
 
+/**
+ * Calls `listener(port)` for each connection named `name`. `port` is `{ sender, post(msg),
+ * onMessage(fn), onDisconnect(fn) }`; `post` on a closed port is a no-op.
+ */
+export function onConnect(name, listener) {
+  ext.runtime.onConnect.addListener((raw) => {
+    if (raw.name !== name) return;
+    listener({
+      sender: raw.sender,
+      post(msg) {
+        try {
+          raw.postMessage(msg);
+        } catch {
+          // disconnected
+        }
+      },
+      onMessage: (fn) => raw.onMessage.addListener((msg) => fn(msg)),
+      onDisconnect: (fn) => raw.onDisconnect.addListener(() => fn()),
+    });
+  });
+}
+
+/** Runs an extension file as a content script in one frame's ISOLATED world. */
+export async function injectFile(tabId, frameId, file) {
+  await ext.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [file] });
+}
+
+/** The bytes of one of the extension's own files. */
+export async function fileBytes(path) {
+  const res = await fetch(ext.runtime.getURL(path));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
 /** Calls `listener()` for broadcast messages of one `type`; never answers, so requests meant for the background are left to it. */
 export function onBroadcast(type, listener) {
   ext.runtime.onMessage.addListener((message) => {

@@ -1,4 +1,4 @@
-// Background side of the page layer: answers the content scripts' verdict requests with the Rust core, keeps the per-tab badge count, and registers content/disable.js while the mode is disable.
+// Background side of the page layer: answers the content scripts' verdict requests with the Rust core, equips Firefox frames that use WebRTC with a local core and their policy, keeps the per-tab badge count, and registers content/disable.js while the mode is disable.
 import * as api from './api.js';
 
 const DISABLE_SCRIPT_ID = 'iceveil-disable';
@@ -39,28 +39,75 @@ export function senderOrigin(sender, claimed) {
 
 const strings = (v) => (Array.isArray(v) ? v.slice(0, MAX_ITEMS).map((s) => (typeof s === 'string' ? s : '')) : []);
 
+/** Adds `filtered` (candidates dropped or rewritten) to the sender tab's badge. */
+function count(sender, filtered) {
+  const tabId = sender?.tab?.id;
+  if (!(Number.isInteger(filtered) && filtered > 0 && filtered <= MAX_ITEMS) || !Number.isInteger(tabId) || tabId < 0) return;
+  const n = (counts.get(tabId) ?? 0) + filtered;
+  counts.set(tabId, n);
+  api.setBadge(tabId, String(n)).catch(() => {});
+}
+
 export async function handlePageMessage(message, sender, { wasm, settings }) {
   if (message.type !== 'page.judge') throw new Error(`unknown page message ${JSON.stringify(message.type)}`);
   const { mode, excepted } = wasm.pageMode(settings, senderOrigin(sender, message.origin));
-  const candidates = strings(message.candidates);
-  const extra = strings(message.extra);
-  const verdicts = candidates.length ? wasm.judgeCandidates(mode, candidates) : [];
-  const reply = {
-    mode,
-    excepted,
-    verdicts,
-    extra: extra.length ? wasm.judgeCandidates(mode, extra) : [],
-    sdps: strings(message.sdps).map((sdp) => wasm.filterSdp(mode, sdp)),
-    addresses: message.addresses?.length ? wasm.hiddenAddresses(mode, strings(message.addresses)) : [],
-  };
-  const filtered = verdicts.filter((v) => v?.action !== 'allow').length;
-  const tabId = sender?.tab?.id;
-  if (filtered && Number.isInteger(tabId) && tabId >= 0) {
-    const n = (counts.get(tabId) ?? 0) + filtered;
-    counts.set(tabId, n);
-    api.setBadge(tabId, String(n)).catch(() => {});
-  }
+  const reply = wasm.judgePage(mode, excepted, strings(message.candidates), strings(message.extra), strings(message.sdps), strings(message.addresses));
+  count(sender, reply.filtered);
   return reply;
+}
+
+// ---------------------------------------------------------------- Firefox: local core in the frame
+export const PAGE_PORT = 'iceveil-page';
+const CORE_GLUE = 'pkg/iceveil-isolated.js';
+const CORE_WASM = 'pkg/iceveil_bg.wasm';
+const ports = new Map(); // port -> the origin whose policy it gets (null until its hello)
+let wasmBytes = null;
+
+/**
+ * A frame's isolated.js connects when the frame first constructs an RTCPeerConnection. On its
+ * hello the frame gets the core (glue injected into its ISOLATED world, Wasm bytes posted) if it
+ * asks, then its policy. `context()` resolves `{ wasm, settings }`.
+ */
+export function addPagePort(port, context) {
+  ports.set(port, null);
+  port.onDisconnect(() => ports.delete(port));
+  port.onMessage(async (msg) => {
+    if (msg?.type === 'count') {
+      count(port.sender, msg.n);
+      return;
+    }
+    if (msg?.type !== 'hello' || ports.get(port) !== null) return;
+    try {
+      const { wasm, settings } = await context();
+      const origin = senderOrigin(port.sender, msg.origin);
+      ports.set(port, origin);
+      const tabId = port.sender?.tab?.id;
+      const frameId = port.sender?.frameId;
+      if (msg.wantCore === true && Number.isInteger(tabId) && Number.isInteger(frameId)) {
+        wasmBytes ??= api.fileBytes(CORE_WASM).catch((err) => {
+          wasmBytes = null;
+          throw err;
+        });
+        await api.injectFile(tabId, frameId, CORE_GLUE);
+        port.post({ core: await wasmBytes });
+      }
+      port.post({ policy: wasm.pageMode(settings, origin) });
+    } catch (err) {
+      console.warn('IceVeil: no local core for a frame; it asks the background instead', err);
+    }
+  });
+}
+
+/** Settings are changing: every frame stops judging locally until its new policy arrives. */
+export function stalePagePolicies() {
+  for (const port of ports.keys()) port.post({ stale: true });
+}
+
+/** Sends every connected frame its policy under the current settings. */
+export function pushPagePolicies(wasm, settings) {
+  for (const [port, origin] of ports) {
+    if (origin !== null) port.post({ policy: wasm.pageMode(settings, origin) });
+  }
 }
 
 /** Keeps content/disable.js registered (MAIN world, document_start, all frames) exactly while the mode is disable. */

@@ -198,6 +198,28 @@ for (const name of selectedBrowsers()) {
       }
     });
 
+    test('a page already using WebRTC follows mode changes without reloading (Firefox judges inside the page once warm)', async () => {
+      const tab = await openTab(driver, `${site.origin}/leak/onicecandidate.html`);
+      const gather = () => inTab(driver, tab, 'leak', { iceServers: stun, timeoutMs: 4000 });
+      try {
+        const first = await gather();
+        assert.deepEqual(leaked(first), []);
+        if (lab) assert.ok(first.candidates.some((c) => c.address === lab.LAB_PUBLIC_IP), `hide-local passes the srflx: ${JSON.stringify(first.candidates)}`);
+        await setMode(driver, 'proxy-only');
+        const strict = await gather();
+        assert.deepEqual(strict.candidates, [], `proxy-only (STUN only, no relay) leaves nothing: ${JSON.stringify(strict.candidates)}`);
+        await setMode(driver, 'off');
+        const open = await gather();
+        assert.ok(leaked(open).length > 0, `off: the page reads what the browser gives (layer 1 is the rival's): ${JSON.stringify(open.candidates)}`);
+        await setMode(driver, 'hide-local');
+        const again = await gather();
+        assert.deepEqual(leaked(again), [], `back to hide-local: ${JSON.stringify(again.candidates)}`);
+      } finally {
+        await setMode(driver, 'hide-local');
+        await closeTab(driver, tab).catch(() => {});
+      }
+    });
+
     test('a site exception turns the page layer off for that origin only', async () => {
       const other = await serve(); // another port: another origin
       try {
