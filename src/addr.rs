@@ -490,6 +490,131 @@ pub fn is_valid_zone(z: &str) -> bool {
         && z.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'%' | b'[' | b']' | b'/'))
 }
 
+/// Dotted-quad IPv4 exactly as `std` reads it (four decimal octets, no leading zeros, nothing else), without its generic parser.
+pub fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let (mut n, mut value, mut digits) = (0usize, 0u32, 0u32);
+    for &b in s {
+        if b == b'.' {
+            *octets.get_mut(n)? = u8::try_from(value).ok()?;
+            if digits == 0 || n == 3 {
+                return None;
+            }
+            (n, value, digits) = (n + 1, 0, 0);
+        } else if b.is_ascii_digit() {
+            if digits == 1 && value == 0 {
+                return None; // leading zero
+            }
+            value = value * 10 + u32::from(b - b'0');
+            digits += 1;
+            if digits > 3 {
+                return None;
+            }
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Consecutive decimal (or `hex`) digits from `pos`, as `std`'s address parser reads a number: `None` when
+/// there are none or more than `max_digits`, or (unless `zero_prefix`) a leading zero before another digit.
+#[inline]
+fn read_number(b: &[u8], pos: usize, hex: bool, max_digits: usize, zero_prefix: bool) -> Option<(u32, usize)> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(u32::from(c - b'0')),
+        b'a'..=b'f' if hex => Some(u32::from(c - b'a') + 10),
+        b'A'..=b'F' if hex => Some(u32::from(c - b'A') + 10),
+        _ => None,
+    };
+    let radix = if hex { 16 } else { 10 };
+    let (mut value, mut n) = (0u32, 0usize);
+    while let Some(d) = b.get(pos + n).and_then(|&c| digit(c)) {
+        if n == max_digits {
+            return None;
+        }
+        value = value * radix + d;
+        n += 1;
+    }
+    if n == 0 || (!zero_prefix && n > 1 && b.get(pos) == Some(&b'0')) {
+        return None;
+    }
+    Some((value, pos + n))
+}
+
+/// A dotted-quad IPv4 address starting at `pos` (as inside an IPv6 address), and where it ends.
+fn read_ipv4(b: &[u8], mut pos: usize) -> Option<([u8; 4], usize)> {
+    let mut octets = [0u8; 4];
+    for (i, slot) in octets.iter_mut().enumerate() {
+        if i > 0 {
+            pos = expect(b, pos, b'.')?;
+        }
+        let (v, next) = read_number(b, pos, false, 3, false)?;
+        *slot = u8::try_from(v).ok()?;
+        pos = next;
+    }
+    Some((octets, pos))
+}
+
+fn expect(b: &[u8], pos: usize, c: u8) -> Option<usize> {
+    (b.get(pos) == Some(&c)).then_some(pos + 1)
+}
+
+/// Colon-separated groups from `pos` into `groups`, the last two of which may be an embedded IPv4
+/// address: (groups read, whether they ended in IPv4, where reading stopped).
+fn read_groups(b: &[u8], mut pos: usize, groups: &mut [u16]) -> (usize, bool, usize) {
+    let limit = groups.len();
+    for i in 0..limit {
+        let after_sep = if i > 0 { expect(b, pos, b':') } else { Some(pos) };
+        if i + 1 < limit {
+            if let Some(([o1, o2, o3, o4], next)) = after_sep.and_then(|p| read_ipv4(b, p)) {
+                if let Some([g1, g2]) = groups.get_mut(i..i + 2) {
+                    (*g1, *g2) = (u16::from_be_bytes([o1, o2]), u16::from_be_bytes([o3, o4]));
+                }
+                return (i + 2, true, next);
+            }
+        }
+        match after_sep.and_then(|p| read_number(b, p, true, 4, true)) {
+            Some((g, next)) => {
+                if let Some(slot) = groups.get_mut(i) {
+                    *slot = g as u16;
+                }
+                pos = next;
+            }
+            None => return (i, false, pos),
+        }
+    }
+    (limit, false, pos)
+}
+
+/// IPv6 exactly as `std` reads it (the same grammar, step for step), without its generic parser.
+pub fn parse_ipv6(b: &[u8]) -> Option<Ipv6Addr> {
+    let mut head = [0u16; 8];
+    let (head_size, head_v4, pos) = read_groups(b, 0, &mut head);
+    if head_size == 8 {
+        return (pos == b.len()).then(|| Ipv6Addr::from(head));
+    }
+    if head_v4 {
+        return None; // IPv4 only at the very end
+    }
+    let pos = expect(b, expect(b, pos, b':')?, b':')?;
+    // `::` stands for at least one group of zeros.
+    let mut tail = [0u16; 7];
+    let (tail_size, _, pos) = read_groups(b, pos, tail.get_mut(..7 - head_size).unwrap_or_default());
+    if pos != b.len() {
+        return None;
+    }
+    let (dst, src) = (head.get_mut(8 - tail_size..).unwrap_or_default(), tail.get(..tail_size).unwrap_or_default());
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    Some(Ipv6Addr::from(head))
+}
+
 /// Parses an address with optional `[...]` brackets and `%zone` (IPv6 only).
 /// Returns the address and the zone text (without `%`).
 pub fn parse_ip_with_zone(s: &str) -> Result<(IpAddr, Option<&str>), AddrErrorKind> {
@@ -506,7 +631,11 @@ pub fn parse_ip_with_zone(s: &str) -> Result<(IpAddr, Option<&str>), AddrErrorKi
         Some((ip, zone)) => (ip, Some(zone)),
         None => (inner, None),
     };
-    let ip: IpAddr = ip_text.parse().map_err(|_| AddrErrorKind::NotAnAddress)?;
+    // `std`'s `IpAddr` reading: IPv4 first, then IPv6.
+    let ip = match parse_ipv4(ip_text.as_bytes()) {
+        Some(v4) => IpAddr::V4(v4),
+        None => IpAddr::V6(parse_ipv6(ip_text.as_bytes()).ok_or(AddrErrorKind::NotAnAddress)?),
+    };
     if let Some(z) = zone {
         if ip.is_ipv4() {
             return Err(AddrErrorKind::ZoneOnIpv4);
@@ -724,6 +853,66 @@ mod tests {
                 IpAddr::V6(v) => lookup_v6(v.into()).map(|r| (r.range, r.net.prefix())),
             };
             assert_eq!(got, reference(ip), "{ip}");
+        }
+    }
+
+    /// Calls `f` with every string of up to `max_len` bytes over `alphabet`.
+    fn every_string(alphabet: &[u8], max_len: u32, mut f: impl FnMut(&[u8])) {
+        let mut s = Vec::new();
+        for len in 0..=max_len {
+            for mut n in 0..alphabet.len().pow(len) {
+                s.clear();
+                for _ in 0..len {
+                    s.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                f(&s);
+            }
+        }
+    }
+
+    #[test]
+    fn ipv4_matches_std() {
+        // Every string of up to 7 bytes over digits that matter and dots, then every octet spelling.
+        every_string(b"01259.", 7, |s| {
+            let text = std::str::from_utf8(s).unwrap();
+            assert_eq!(parse_ipv4(s), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+        });
+        for octet in (0..=999).map(|n| n.to_string()).chain(["00", "01", "000", "007", "0255", "1000", ""].map(String::from)) {
+            for text in [format!("{octet}.1.2.3"), format!("1.2.3.{octet}"), format!("1.{octet}.3.4"), format!("{octet}.{octet}.{octet}.{octet}")] {
+                assert_eq!(parse_ipv4(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn ipv6_matches_std() {
+        let check = |s: &[u8]| {
+            let text = std::str::from_utf8(s).unwrap();
+            assert_eq!(parse_ipv6(s), text.parse::<Ipv6Addr>().ok(), "{text:?}");
+        };
+        // Every string of up to 7 bytes over hex digits, decimal-only digits and both separators.
+        every_string(b"0f:.9A", 7, check);
+        // Longer ones built from pieces that sit on the grammar's edges.
+        let pieces: [&str; 16] = ["0", "1", "ffff", "FfF", "12345", "00000", "1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "::", ":", ":", ".", "0.0.0", "g"];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut text = String::new();
+            let mut r = x;
+            for _ in 0..(r % 12) + 1 {
+                r /= 12;
+                text += pieces[(r % 16) as usize];
+                text += if r & 16 == 0 { ":" } else { "" };
+                r >>= 5;
+            }
+            check(text.as_bytes());
+        }
+        for a in ["::", "::1", "1::", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8", "::ffff:10.0.0.1", "64:ff9b::8.8.8.8", "1:2:3:4:5:6:1.2.3.4", "fe80::1"] {
+            assert!(parse_ipv6(a.as_bytes()).is_some(), "{a}");
+            check(a.as_bytes());
         }
     }
 

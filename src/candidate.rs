@@ -20,7 +20,7 @@
 //! success; the SDP filter uses it. [`parse_candidate`] returns an owned
 //! [`Candidate`], which prints back in canonical form with [`fmt::Display`].
 
-use crate::addr::is_valid_zone;
+use crate::addr::{is_valid_zone, parse_ipv4, parse_ipv6};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -117,41 +117,24 @@ pub enum AddrRef<'a> {
 impl<'a> AddrRef<'a> {
     /// Parses one `connection-address` token (no brackets, no whitespace).
     pub fn parse(s: &'a str) -> Option<AddrRef<'a>> {
-        // One pass to sniff the shape, then one real parse.
-        let (mut colon, mut percent, mut digits_dots) = (false, false, true);
-        for b in s.bytes() {
-            match b {
-                b':' => colon = true,
-                b'%' => percent = true,
-                b'0'..=b'9' | b'.' => {}
-                b'[' | b']' => return None,
-                _ if b.is_ascii_whitespace() || b.is_ascii_control() => return None,
-                _ => {}
-            }
-            if !(b.is_ascii_digit() || b == b'.') {
-                digits_dots = false;
-            }
+        // The three forms cannot be confused: an IPv4 address is digits and dots only, a name has
+        // no `:` or `%`, and an IPv6 address needs a `:`. So each reader can simply be tried in turn.
+        if let Some(ip) = parse_ipv4(s.as_bytes()) {
+            return Some(AddrRef::Ip { ip: IpAddr::V4(ip), zone: None, text: s });
         }
-        if s.is_empty() {
+        if is_fqdn(s) {
+            return Some(AddrRef::Fqdn(s));
+        }
+        // `%` is ASCII: both sides of it are char boundaries.
+        let (ip_text, zone) = match s.bytes().position(|c| c == b'%') {
+            Some(i) => (s.get(..i)?, Some(s.get(i + 1..)?)),
+            None => (s, None),
+        };
+        let ip = parse_ipv6(ip_text.as_bytes())?;
+        if zone.is_some_and(|z| !is_valid_zone(z)) {
             return None;
         }
-        if colon || percent {
-            let (ip_text, zone) = match s.split_once('%') {
-                Some((ip, z)) => (ip, Some(z)),
-                None => (s, None),
-            };
-            let ip: Ipv6Addr = ip_text.parse().ok()?;
-            if zone.is_some_and(|z| !is_valid_zone(z)) {
-                return None;
-            }
-            return Some(AddrRef::Ip { ip: IpAddr::V6(ip), zone, text: s });
-        }
-        if digits_dots {
-            if let Ok(ip) = s.parse::<Ipv4Addr>() {
-                return Some(AddrRef::Ip { ip: IpAddr::V4(ip), zone: None, text: s });
-            }
-        }
-        is_fqdn(s).then_some(AddrRef::Fqdn(s))
+        Some(AddrRef::Ip { ip: IpAddr::V6(ip), zone, text: s })
     }
 
     pub fn ip(&self) -> Option<IpAddr> {
@@ -279,6 +262,17 @@ pub enum TypRef<'a> {
 }
 
 impl<'a> TypRef<'a> {
+    /// How it is printed: lowercase for the known types, as written for others.
+    pub fn as_str(&self) -> &'a str {
+        match self {
+            TypRef::Host => "host",
+            TypRef::Srflx => "srflx",
+            TypRef::Prflx => "prflx",
+            TypRef::Relay => "relay",
+            TypRef::Other(o) => o,
+        }
+    }
+
     pub fn parse(s: &'a str) -> TypRef<'a> {
         if s.eq_ignore_ascii_case("host") {
             TypRef::Host
@@ -438,7 +432,7 @@ pub struct CandidateRef<'a> {
     pub rport: Option<u16>,
     pub tcptype: Option<&'a str>,
     /// Everything after the type token (the name/value pairs, each preceded by a space).
-    tail: &'a str,
+    pub(crate) tail: &'a str,
 }
 
 impl<'a> CandidateRef<'a> {
@@ -455,39 +449,50 @@ impl<'a> CandidateRef<'a> {
     }
 
     /// Writes the canonical `candidate:…` form (as [`Candidate`]'s `Display` would) with
-    /// `raddr`/`rport` replaced by the given ones, without allocating.
+    /// `raddr`/`rport` replaced by the given ones, without allocating (and without `core::fmt`'s machinery).
     pub fn write_with_related<W: fmt::Write>(&self, w: &mut W, raddr: Option<&str>, rport: Option<u16>) -> fmt::Result {
-        let typ = match self.typ {
-            TypRef::Host => "host",
-            TypRef::Srflx => "srflx",
-            TypRef::Prflx => "prflx",
-            TypRef::Relay => "relay",
-            TypRef::Other(o) => o,
-        };
-        write!(
-            w,
-            "candidate:{} {} {} {} {} {} typ {}",
-            self.foundation,
-            self.component,
-            self.transport,
-            self.priority,
-            self.address.as_text(),
-            self.port,
-            typ
-        )?;
+        let (component, priority, port) = (Decimal::of(self.component.into()), Decimal::of(self.priority), Decimal::of(self.port.into()));
+        let fields = [self.foundation, component.as_str(), self.transport, priority.as_str(), self.address.as_text(), port.as_str()];
+        w.write_str("candidate:")?;
+        for (i, f) in fields.into_iter().enumerate() {
+            if i > 0 {
+                w.write_str(" ")?;
+            }
+            w.write_str(f)?;
+        }
+        w.write_str(" typ ")?;
+        w.write_str(self.typ.as_str())?;
+        self.write_after_type(w, raddr, rport)
+    }
+
+    /// What [`CandidateRef::write_with_related`] writes after the candidate type.
+    pub(crate) fn write_after_type<W: fmt::Write>(&self, w: &mut W, raddr: Option<&str>, rport: Option<u16>) -> fmt::Result {
         if let Some(a) = raddr {
-            write!(w, " raddr {a}")?;
+            w.write_str(" raddr ")?;
+            w.write_str(a)?;
         }
         if let Some(p) = rport {
-            write!(w, " rport {p}")?;
+            w.write_str(" rport ")?;
+            w.write_str(Decimal::of(p.into()).as_str())?;
         }
         if let Some(t) = self.tcptype {
-            write!(w, " tcptype {t}")?;
+            w.write_str(" tcptype ")?;
+            w.write_str(t)?;
         }
-        for (n, v) in self.extensions() {
-            write!(w, " {n} {v}")?;
+        // The extensions, in order: the tail minus its raddr/rport/tcptype pairs, copied a run at a time.
+        let (tail, b) = (self.tail, self.tail.as_bytes());
+        let (mut run, mut at) = (0usize, 0usize); // `at` is the space before a name
+        let next_space = |from: usize| find_byte(b, from, b' ').unwrap_or(b.len());
+        while at < b.len() {
+            let name_end = next_space(at + 1);
+            let value_end = next_space(name_end + 1);
+            if is_reserved_pair(tail.get(at + 1..name_end).unwrap_or("")) {
+                w.write_str(tail.get(run..at).unwrap_or(""))?;
+                run = value_end;
+            }
+            at = value_end;
         }
-        Ok(())
+        w.write_str(tail.get(run..).unwrap_or(""))
     }
 
     pub fn to_owned(&self) -> Candidate {
@@ -513,6 +518,32 @@ impl<'a> CandidateRef<'a> {
     }
 }
 
+/// An integer's decimal digits, without `core::fmt`.
+struct Decimal {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    fn of(mut v: u64) -> Decimal {
+        let mut d = Decimal { buf: [b'0'; 20], start: 20 };
+        loop {
+            d.start -= 1;
+            if let Some(slot) = d.buf.get_mut(d.start) {
+                *slot = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+            if v == 0 || d.start == 0 {
+                return d;
+            }
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        self.buf.get(self.start..).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("0")
+    }
+}
+
 fn is_reserved_pair(name: &str) -> bool {
     kw(name, "raddr") || kw(name, "rport") || kw(name, "tcptype")
 }
@@ -520,23 +551,32 @@ fn is_reserved_pair(name: &str) -> bool {
 /// Strips `a=` and `candidate:` (each optional, case-insensitive) and surrounding whitespace.
 /// Returns the body and its byte offset in `input`, or `NotACandidate` for another `a=` attribute.
 pub fn strip_prefixes(input: &str) -> Result<(&str, usize), CandidateErrorKind> {
-    let trimmed_start = input.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let mut off = input.len() - trimmed_start.len();
-    let mut s = trimmed_start;
-    let mut had_a = false;
-    if s.len() >= 2 && s.as_bytes()[..2].eq_ignore_ascii_case(b"a=") {
-        s = &s[2..];
-        off += 2;
-        had_a = true;
-    }
+    // Byte-wise: ASCII whitespace and the ASCII prefixes only ever end on char boundaries.
+    let b = input.as_bytes();
     const CAND: &[u8] = b"candidate:";
-    if s.len() >= CAND.len() && s.as_bytes()[..CAND.len()].eq_ignore_ascii_case(CAND) {
-        s = &s[CAND.len()..];
-        off += CAND.len();
-    } else if had_a {
-        return Err(CandidateErrorKind::NotACandidate);
+    let off = if b.starts_with(b"a=candidate:") {
+        12 // the SDP line as browsers write it
+    } else {
+        let mut off = 0;
+        while b.get(off).is_some_and(u8::is_ascii_whitespace) {
+            off += 1;
+        }
+        let had_a = b.get(off..off + 2).is_some_and(|p| p.eq_ignore_ascii_case(b"a="));
+        if had_a {
+            off += 2;
+        }
+        if b.get(off..off + CAND.len()).is_some_and(|p| p.eq_ignore_ascii_case(CAND)) {
+            off += CAND.len();
+        } else if had_a {
+            return Err(CandidateErrorKind::NotACandidate);
+        }
+        off
+    };
+    let mut end = b.len();
+    while end > off && b.get(end - 1).is_some_and(u8::is_ascii_whitespace) {
+        end -= 1;
     }
-    let body = s.trim_end_matches(|c: char| c.is_ascii_whitespace());
+    let body = input.get(off..end).ok_or(CandidateErrorKind::NotACandidate)?;
     Ok((body, off))
 }
 
@@ -546,15 +586,15 @@ pub fn is_empty_candidate(input: &str) -> bool {
 }
 
 
-/// Per-byte class flags, so one scan of a token answers every validity question about it.
-const F_TOKEN: u8 = 1; // RFC 4566 token-char
-const F_DIGIT: u8 = 2;
-const F_ICE: u8 = 4; // ALPHA / DIGIT / "+" / "/"
-const F_GRAPHIC: u8 = 8; // VCHAR (%x21-7E)
-const F_BAD: u8 = 16; // ASCII control character (never allowed in a field)
-const F_NONASCII: u8 = 32;
+/// Per-byte class flags, so one table answers every validity question about a field's bytes.
+pub(crate) const F_TOKEN: u8 = 1; // RFC 4566 token-char
+pub(crate) const F_DIGIT: u8 = 2;
+pub(crate) const F_ICE: u8 = 4; // ALPHA / DIGIT / "+" / "/"
+pub(crate) const F_GRAPHIC: u8 = 8; // VCHAR (%x21-7E)
+pub(crate) const F_BAD: u8 = 16; // ASCII control character (never allowed in a field)
+pub(crate) const F_NONASCII: u8 = 32;
 
-static BYTE_FLAGS: [u8; 256] = {
+pub(crate) static BYTE_FLAGS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0usize;
     while b < 256 {
@@ -586,34 +626,130 @@ static BYTE_FLAGS: [u8; 256] = {
     t
 };
 
-/// One token and what its bytes are: `all` = flags every byte has, `any` = flags some byte has.
+/// Does every byte of `s` have `flag`? (`false` for an empty `s`.)
+#[inline(always)]
+fn all(s: &str, flag: u8) -> bool {
+    !s.is_empty() && s.bytes().all(|b| BYTE_FLAGS[b as usize] & flag != 0)
+}
+
+/// The value of 1..=`max_len` decimal digits.
+#[inline(always)]
+fn number(s: &str, max_len: usize) -> Option<u64> {
+    if s.is_empty() || s.len() > max_len {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |v, b| {
+        if BYTE_FLAGS[b as usize] & F_DIGIT == 0 {
+            return None;
+        }
+        v.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
+}
+
+/// The error for an extension name `n` at the end of the line, with no value after it.
+pub(crate) fn missing_value_kind(n: &str) -> CandidateErrorKind {
+    if kw(n, "raddr") {
+        CandidateErrorKind::BadRaddr
+    } else if kw(n, "rport") {
+        CandidateErrorKind::BadRport
+    } else if kw(n, "tcptype") {
+        CandidateErrorKind::BadTcptype
+    } else {
+        CandidateErrorKind::DanglingExtension
+    }
+}
+
+/// Case-insensitive keyword match, cheap on a length mismatch.
+#[inline(always)]
+pub(crate) fn kw(s: &str, keyword: &str) -> bool {
+    s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// The first `c` at or after `from`, eight bytes at a time.
+#[inline]
+pub(crate) fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let pattern = ONES * u64::from(c);
+    let rest = b.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?) ^ pattern;
+        // The high bit of each zero byte is set (and maybe of bytes after the first, which is all we use).
+        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zeros != 0 {
+            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks.remainder().iter().position(|&x| x == c).map(|i| at + i)
+}
+
+/// One field, and its byte offset in the whole input.
 #[derive(Clone, Copy)]
 struct Tok<'a> {
     text: &'a str,
     at: usize,
-    all: u8,
-    any: u8,
 }
+
+type ParseError = (usize, CandidateErrorKind);
 
 impl Tok<'_> {
-    #[inline(always)]
-    fn is(&self, flag: u8) -> bool {
-        !self.text.is_empty() && self.all & flag != 0
+    /// Two spaces in a row, a tab or another control character: what makes a field `BadSeparator`.
+    fn bad_separator(&self) -> bool {
+        self.text.is_empty() || self.text.bytes().any(|b| BYTE_FLAGS[b as usize] & F_BAD != 0)
     }
+
+    /// `Ok` when `valid`, else the error: `BadSeparator` if that is what is wrong, `kind` otherwise.
+    /// (No valid field holds a control character, so the separator check can wait for a failure.)
     #[inline(always)]
-    fn digits(&self, max_len: usize) -> bool {
-        self.is(F_DIGIT) && self.text.len() <= max_len
+    fn check(&self, valid: bool, kind: CandidateErrorKind) -> Result<(), ParseError> {
+        match valid {
+            true => Ok(()),
+            false if self.bad_separator() => Err((self.at, CandidateErrorKind::BadSeparator)),
+            false => Err((self.at, kind)),
+        }
     }
 }
 
-
-/// Case-insensitive keyword match, cheap on a length mismatch.
-#[inline(always)]
-fn kw(s: &str, keyword: &str) -> bool {
-    s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
+/// Splits a candidate body on single spaces, one field at a time.
+struct Cursor<'a> {
+    body: &'a str,
+    /// Offset of `body` in the input.
+    base: usize,
+    /// Start of the next field in `body`.
+    off: usize,
+    done: bool,
 }
 
+impl<'a> Cursor<'a> {
+    #[inline(always)]
+    fn token(&mut self) -> Option<Tok<'a>> {
+        if self.done {
+            return None;
+        }
+        let (b, start) = (self.body.as_bytes(), self.off);
+        let end = match find_byte(b, start, b' ') {
+            Some(space) => {
+                self.off = space + 1;
+                space
+            }
+            None => {
+                self.done = true;
+                b.len()
+            }
+        };
+        // A space is ASCII, so both ends are char boundaries.
+        Some(Tok { text: self.body.get(start..end)?, at: self.base + start })
+    }
 
+    /// The next field, `MissingField(what)` at the end of the line.
+    #[inline(always)]
+    fn field(&mut self, what: &'static str) -> Result<Tok<'a>, ParseError> {
+        self.token().ok_or((self.base + self.body.len(), CandidateErrorKind::MissingField(what)))
+    }
+}
 
 /// Parses without allocating (except for the error).
 pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateError> {
@@ -621,158 +757,143 @@ pub fn parse_candidate_ref(input: &str) -> Result<CandidateRef<'_>, CandidateErr
 }
 
 /// [`parse_candidate_ref`] with a bare (position, kind) error: never allocates.
-pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, (usize, CandidateErrorKind)> {
+pub fn parse_ref_lite(input: &str) -> Result<CandidateRef<'_>, ParseError> {
+    // Never stopped early, so never `None` (which would fail closed anyway).
+    parse_head(input, |_| false)?.map_or(Err((0, CandidateErrorKind::NotACandidate)), Head::finish)
+}
+
+/// A candidate read up to its type: the fields that decide most drops. `raddr`, `rport` and
+/// `tcptype` are still `None`; [`Head::finish`] reads (and checks) the rest of the line.
+pub(crate) struct Head<'a> {
+    pub(crate) c: CandidateRef<'a>,
+    /// The text from the foundation to the type when it is already exactly what
+    /// [`CandidateRef::write_with_related`] prints there (numbers without leading zeros,
+    /// `typ` and the type in lowercase), so a rewrite can copy it.
+    pub(crate) printed: Option<&'a str>,
+    cur: Cursor<'a>,
+}
+
+/// The first half of [`parse_ref_lite`]: the same errors for everything up to the candidate type,
+/// or `None` as soon as a valid connection address makes `stop` true (the caller's drop).
+pub(crate) fn parse_head(input: &str, stop: fn(&AddrRef<'_>) -> bool) -> Result<Option<Head<'_>>, ParseError> {
     use CandidateErrorKind as K;
     let (body, base) = strip_prefixes(input).map_err(|k| (0, k))?;
     if body.is_empty() {
         return Err((base, K::Empty));
     }
-    let end = base + body.len();
-    let mut toks = Tokens { body, off: 0, done: false };
-    let mut next = |what: &'static str| -> Result<Tok<'_>, (usize, CandidateErrorKind)> {
-        let mut t = toks.next().ok_or((end, K::MissingField(what)))?;
-        t.at += base;
-        if t.text.is_empty() || t.any & F_BAD != 0 {
-            return Err((t.at, K::BadSeparator));
-        }
-        Ok(t)
-    };
+    let mut cur = Cursor { body, base, off: 0, done: false };
+    let canonical_number = |t: &Tok<'_>| t.text.len() == 1 || !t.text.starts_with('0');
 
-    let t = next("foundation")?;
-    if !(t.is(F_ICE) && t.text.len() <= 32) {
-        return Err((t.at, K::BadFoundation));
-    }
+    let t = cur.field("foundation")?;
+    t.check(t.text.len() <= 32 && all(t.text, F_ICE), K::BadFoundation)?;
     let foundation = t.text;
-    let t = next("component id")?;
-    let component = if t.digits(10) { t.text.parse::<u32>().ok() } else { None }.ok_or((t.at, K::BadComponent))?;
-    let t = next("transport")?;
-    if !t.is(F_TOKEN) {
-        return Err((t.at, K::BadTransport));
-    }
+    let t = cur.field("component id")?;
+    let component = number(t.text, 10).and_then(|v| u32::try_from(v).ok());
+    t.check(component.is_some(), K::BadComponent)?;
+    let mut canonical = canonical_number(&t);
+    let t = cur.field("transport")?;
+    t.check(all(t.text, F_TOKEN), K::BadTransport)?;
     let transport = t.text;
-    let t = next("priority")?;
-    let priority = if t.digits(20) { t.text.parse::<u64>().ok() } else { None }.ok_or((t.at, K::BadPriority))?;
-    let t = next("connection address")?;
-    let address = AddrRef::parse(t.text).ok_or((t.at, K::BadAddress))?;
-    let t = next("port")?;
-    let port = if t.digits(5) { t.text.parse::<u16>().ok() } else { None }.ok_or((t.at, K::BadPort))?;
-    let t = next("typ")?;
-    if !kw(t.text, "typ") {
-        return Err((t.at, K::BadType));
+    let t = cur.field("priority")?;
+    let priority = number(t.text, 20);
+    t.check(priority.is_some(), K::BadPriority)?;
+    canonical &= canonical_number(&t);
+    let t = cur.field("connection address")?;
+    let address = AddrRef::parse(t.text);
+    t.check(address.is_some(), K::BadAddress)?;
+    if address.as_ref().is_some_and(stop) {
+        return Ok(None);
     }
-    let t = next("candidate type")?;
-    if !t.is(F_TOKEN) {
-        return Err((t.at, K::BadType));
-    }
+    let t = cur.field("port")?;
+    let port = number(t.text, 5).and_then(|v| u16::try_from(v).ok());
+    t.check(port.is_some(), K::BadPort)?;
+    canonical &= canonical_number(&t);
+    let t = cur.field("typ")?;
+    t.check(kw(t.text, "typ"), K::BadType)?;
+    canonical &= t.text == "typ";
+    let t = cur.field("candidate type")?;
     let typ = TypRef::parse(t.text);
-    let tail = body.get(t.at + t.text.len() - base..).unwrap_or("");
+    t.check(!matches!(typ, TypRef::Other(_)) || all(t.text, F_TOKEN), K::BadType)?;
+    canonical &= t.text == typ.as_str();
 
-    let mut raddr = None;
-    let mut rport = None;
-    let mut tcptype = None;
-    loop {
-        let name = match next("extension") {
-            Ok(x) => x,
-            Err((_, K::MissingField(_))) => break,
-            Err(e) => return Err(e),
-        };
-        let n = name.text;
-        let value = match next("extension value") {
-            Ok(x) => x,
-            Err((_, K::MissingField(_))) => {
-                let kind = if kw(n, "raddr") {
-                    K::BadRaddr
-                } else if kw(n, "rport") {
-                    K::BadRport
-                } else if kw(n, "tcptype") {
-                    K::BadTcptype
-                } else {
-                    K::DanglingExtension
-                };
-                return Err((name.at, kind));
+    let type_end = t.at + t.text.len() - base;
+    let tail = body.get(type_end..).unwrap_or("");
+    let printed = if canonical { body.get(..type_end) } else { None };
+    let (Some(component), Some(priority), Some(address), Some(port)) = (component, priority, address, port) else {
+        return Err((t.at, K::BadType)); // unreachable: each was checked above
+    };
+    let c = CandidateRef { foundation, component, transport, priority, address, port, typ, raddr: None, rport: None, tcptype: None, tail };
+    Ok(Some(Head { c, printed, cur }))
+}
+
+impl<'a> Head<'a> {
+    /// Reads the name/value pairs after the type, filling in `raddr`, `rport` and `tcptype`.
+    pub(crate) fn finish(self) -> Result<CandidateRef<'a>, ParseError> {
+        let Head { mut c, mut cur, .. } = self;
+        while let Some(name) = cur.token() {
+            let value = cur.token();
+            if let Err(e) = c.read_pair(name, value) {
+                // Control characters and empty fields come first, in line order, whatever else is wrong.
+                return Err(match (name.bad_separator(), value) {
+                    (true, _) => (name.at, CandidateErrorKind::BadSeparator),
+                    (false, Some(v)) if v.bad_separator() => (v.at, CandidateErrorKind::BadSeparator),
+                    _ => e,
+                });
             }
-            Err(e) => return Err(e),
+        }
+        Ok(c)
+    }
+}
+
+impl<'a> CandidateRef<'a> {
+    /// One name/value pair after the type. The caller turns a failure into `BadSeparator` where that applies.
+    #[inline(always)]
+    fn read_pair(&mut self, name: Tok<'a>, value: Option<Tok<'a>>) -> Result<(), ParseError> {
+        use CandidateErrorKind as K;
+        let n = name.text;
+        let Some(value) = value else {
+            return Err((name.at, missing_value_kind(n)));
         };
+        let v = value.text;
         // Dispatch on length first: most extension names match no keyword.
         match n.len() {
             5 if kw(n, "raddr") => {
-                if raddr.is_some() {
+                if self.raddr.is_some() {
                     return Err((name.at, K::DuplicateField("raddr")));
                 }
-                raddr = Some(AddrRef::parse(value.text).ok_or((value.at, K::BadRaddr))?);
+                self.raddr = Some(AddrRef::parse(v).ok_or((value.at, K::BadRaddr))?);
             }
             5 if kw(n, "rport") => {
-                if rport.is_some() {
+                if self.rport.is_some() {
                     return Err((name.at, K::DuplicateField("rport")));
                 }
-                let p = if value.digits(5) { value.text.parse::<u16>().ok() } else { None };
-                rport = Some(p.ok_or((value.at, K::BadRport))?);
+                self.rport = Some(number(v, 5).and_then(|p| u16::try_from(p).ok()).ok_or((value.at, K::BadRport))?);
             }
             7 if kw(n, "tcptype") => {
-                if tcptype.is_some() {
+                if self.tcptype.is_some() {
                     return Err((name.at, K::DuplicateField("tcptype")));
                 }
-                if !value.is(F_TOKEN) {
+                if !all(v, F_TOKEN) {
                     return Err((value.at, K::BadTcptype));
                 }
-                tcptype = Some(value.text);
+                self.tcptype = Some(v);
             }
             3 if kw(n, "typ") => return Err((name.at, K::DuplicateField("typ"))),
             _ => {
-                if !name.is(F_TOKEN) {
+                if !all(n, F_TOKEN) {
                     return Err((name.at, K::BadExtension));
                 }
                 // VCHAR, or UTF-8 text without whitespace/control characters.
-                let ok = value.is(F_GRAPHIC)
-                    || (value.any & F_NONASCII != 0 && value.text.chars().all(|c| !c.is_whitespace() && !c.is_control()));
+                let ok = all(v, F_GRAPHIC)
+                    || (v.bytes().any(|b| b >= 0x80) && v.chars().all(|c| !c.is_whitespace() && !c.is_control()));
                 if !ok {
                     return Err((value.at, K::BadExtension));
                 }
             }
         }
-    }
-    Ok(CandidateRef { foundation, component, transport, priority, address, port, typ, raddr, rport, tcptype, tail })
-}
-
-/// Splits on single spaces, yielding each token with its byte offset in `body` and its byte-class flags.
-struct Tokens<'a> {
-    body: &'a str,
-    off: usize,
-    done: bool,
-}
-
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Tok<'a>;
-    #[inline(always)]
-    fn next(&mut self) -> Option<Tok<'a>> {
-        if self.done {
-            return None;
-        }
-        let start = self.off;
-        let bytes = self.body.as_bytes();
-        let mut i = start;
-        let mut all = 0xffu8;
-        let mut any = 0u8;
-        while let Some(&b) = bytes.get(i) {
-            if b == b' ' {
-                break;
-            }
-            let f = BYTE_FLAGS[b as usize];
-            all &= f;
-            any |= f;
-            i += 1;
-        }
-        // `i` is at a space (ASCII, so a char boundary) or at the end.
-        let text = self.body.get(start..i)?;
-        if i < bytes.len() {
-            self.off = i + 1;
-        } else {
-            self.done = true;
-        }
-        Some(Tok { text, at: start, all, any })
+        Ok(())
     }
 }
-
 
 /// Parses a candidate attribute, with or without `a=` / `candidate:` and a trailing `\r\n`.
 pub fn parse_candidate(input: &str) -> Result<Candidate, CandidateError> {

@@ -413,10 +413,10 @@ fn parse_pattern(p: &str) -> Result<Pattern, String> {
         if wildcard {
             return Err("a wildcard cannot be used with an IP address.".into());
         }
-        let ip: std::net::Ipv6Addr = inner.parse().map_err(|_| format!("{inner:?} is not an IPv6 address."))?;
+        let ip = crate::addr::parse_ipv6(inner.as_bytes()).ok_or_else(|| format!("{inner:?} is not an IPv6 address."))?;
         return Ok(Pattern { scheme, host: format!("[{ip}]"), wildcard, port });
     }
-    if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+    if let Some(ip) = crate::addr::parse_ipv4(host.as_bytes()) {
         if wildcard {
             return Err("a wildcard cannot be used with an IP address.".into());
         }
@@ -482,9 +482,9 @@ pub fn origin_matches(pattern: &str, origin: &str) -> bool {
         return false;
     }
     let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(inner) => match inner.parse::<std::net::Ipv6Addr>() {
-            Ok(ip) => format!("[{ip}]"),
-            Err(_) => return false,
+        Some(inner) => match crate::addr::parse_ipv6(inner.as_bytes()) {
+            Some(ip) => format!("[{ip}]"),
+            None => return false,
         },
         None => host,
     };
@@ -537,9 +537,9 @@ pub fn validate_ice_server_url(u: &str) -> Result<(), String> {
         parse_port_text(p).map_err(|e| format!("{t:?}: {e}"))?;
     }
     let valid_host = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        inner.parse::<std::net::Ipv6Addr>().is_ok()
+        crate::addr::parse_ipv6(inner.as_bytes()).is_some()
     } else {
-        host.parse::<std::net::Ipv4Addr>().is_ok() || {
+        crate::addr::parse_ipv4(host.as_bytes()).is_some() || {
             let h = host.strip_suffix('.').unwrap_or(host);
             !h.is_empty() && h.len() <= 253 && h.split('.').all(is_dns_label)
         }

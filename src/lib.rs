@@ -9,6 +9,7 @@
 //! - [`config`]: user and managed settings, validated into safe defaults.
 //! - [`plan`]: what each mode asks of each browser, and who controls the setting.
 //! - [`selftest`]: turns a leak self-test's candidates into a truthful report.
+//! - `reference` (native only, hidden): the plain parser and filter the fast ones are tested against.
 //! - `bindings` (wasm32 only): the one module that speaks `#[wasm_bindgen]`.
 
 pub mod addr;
@@ -16,6 +17,9 @@ pub mod candidate;
 pub mod config;
 pub mod page;
 pub mod plan;
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod reference;
 pub mod sdp;
 pub mod selftest;
 pub mod verdict;

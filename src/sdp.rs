@@ -18,10 +18,9 @@
 //! `127.0.0.1` / `0.0.0.0` there, never a real address). `a=remote-candidates` (ICE-lite only, never
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
-use crate::candidate::{is_empty_candidate, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
+use crate::candidate::{find_byte, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
 use crate::verdict::{decide, hides_ref, scrub_placeholder, Decision, Facts, Mode};
 use std::net::IpAddr;
-use std::fmt::Write as _;
 
 /// The filtered SDP and what was done to it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -35,39 +34,53 @@ pub struct SdpFiltered {
 
 /// Splits into (content without terminator, terminator) pairs; the terminator is `"\r\n"`, `"\n"` or `""`.
 pub fn lines(sdp: &str) -> Lines<'_> {
-    Lines { rest: sdp }
+    Lines { sdp, pos: 0 }
 }
 
 /// Iterator returned by [`lines`].
 pub struct Lines<'a> {
-    rest: &'a str,
+    sdp: &'a str,
+    /// Where the next line starts.
+    pos: usize,
+}
+
+/// One line's byte offsets: content `start..content_end`, terminator `content_end..end`.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    content_end: usize,
+    end: usize,
+}
+
+impl Lines<'_> {
+    fn next_span(&mut self) -> Option<Span> {
+        let b = self.sdp.as_bytes();
+        let start = self.pos;
+        if start >= b.len() {
+            return None;
+        }
+        let (content_end, end) = match find_byte(b, start, b'\n') {
+            Some(lf) if lf > start && b.get(lf - 1) == Some(&b'\r') => (lf - 1, lf + 1),
+            Some(lf) => (lf, lf + 1),
+            None => (b.len(), b.len()),
+        };
+        self.pos = end;
+        Some(Span { start, content_end, end })
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {
     type Item = (&'a str, &'a str);
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        // memchr-backed search; '\n' is ASCII, so i + 1 is a char boundary.
-        let (line, rest) = match self.rest.find('\n') {
-            Some(i) => self.rest.split_at(i + 1),
-            None => (self.rest, ""),
-        };
-        self.rest = rest;
-        let content_len = if line.ends_with("\r\n") {
-            line.len() - 2
-        } else if line.ends_with('\n') {
-            line.len() - 1
-        } else {
-            line.len()
-        };
-        Some(line.split_at(content_len))
+        let sp = self.next_span()?;
+        // `\r` and `\n` are ASCII, so every offset is a char boundary.
+        Some((self.sdp.get(sp.start..sp.content_end)?, self.sdp.get(sp.content_end..sp.end)?))
     }
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    // The exact spelling first: it is what browsers write, and a plain compare is cheaper.
+    s.starts_with(prefix) || s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Is this line an `a=candidate:` attribute?
@@ -130,8 +143,9 @@ fn same_addr(a: &AddrRef<'_>, b: &AddrRef<'_>) -> bool {
 }
 
 /// Relay addresses the filter keeps, with their media section (0 = session level, 1.. = m= sections).
-struct KeptRelays<'a> {
-    list: Vec<(usize, AddrRef<'a>)>,
+#[derive(Default)]
+pub(crate) struct KeptRelays<'a> {
+    pub(crate) list: Vec<(usize, AddrRef<'a>)>,
 }
 
 impl KeptRelays<'_> {
@@ -142,63 +156,80 @@ impl KeptRelays<'_> {
 
 #[allow(clippy::large_enum_variant)] // short-lived, on the stack
 enum CandAction<'a> {
-    Keep,
+    /// With the candidate's address, unless it is an empty end-of-candidates marker.
+    Keep(Option<AddrRef<'a>>),
     Remove,
-    Rewrite(CandidateRef<'a>),
+    /// With [`Head::printed`](crate::candidate::Head).
+    Rewrite(CandidateRef<'a>, Option<&'a str>),
 }
 
-/// A cheap look at the fields that decide most removals, before the full parse: a non-relay
-/// under `proxy-only`, or a hidden connection address under `hide-local`, is removed whatever the
-/// rest of the line holds. Removing is always safe, so a malformed line that this path removes
-/// would have been removed as unparseable anyway; lines it keeps still get the full parse.
-fn quick_remove(mode: Mode, content: &str) -> bool {
-    // Fields 4..=7 (0-based) are: connection-address, port, "typ", candidate-type.
-    let bytes = content.as_bytes();
-    let mut fields: [(usize, usize); 8] = [(0, 0); 8];
-    let (mut field, mut start) = (0usize, 0usize);
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b' ' {
-            fields[field] = (start, i);
-            field += 1;
-            start = i + 1;
-            if field == 8 {
-                break;
-            }
+impl<'a> CandAction<'a> {
+    fn kept_address(&self) -> Option<AddrRef<'a>> {
+        match self {
+            CandAction::Keep(a) => *a,
+            CandAction::Rewrite(c, _) => Some(c.address),
+            CandAction::Remove => None,
         }
     }
-    if field < 7 {
-        return false;
-    }
-    if field == 7 {
-        fields[7] = (start, bytes.len());
-    }
-    let text = |f: usize| content.get(fields[f].0..fields[f].1).unwrap_or("");
-    if !text(6).eq_ignore_ascii_case("typ") {
-        return false;
-    }
-    match mode {
-        Mode::ProxyOnly => !text(7).eq_ignore_ascii_case("relay"),
-        Mode::HideLocal => AddrRef::parse(text(4)).is_some_and(|a| hides_ref(mode, &a)),
-        Mode::Off | Mode::Disable => false,
-    }
 }
 
-fn candidate_action<'a>(mode: Mode, content: &'a str) -> CandAction<'a> {
+/// Only relays pass proxy-only, so a line whose type field is not `relay` goes without a full parse.
+/// The fields are read off the raw line: a type followed by trailing whitespace (and nothing else)
+/// is not `relay` here, so such a line is removed (as it has always been; the parse would trim it).
+fn type_field_may_be_relay(content: &str) -> bool {
+    let b = content.as_bytes();
+    let mut spaces = [0usize; 8];
+    let mut n = 0usize;
+    let mut from = 0usize;
+    while let Some(i) = find_byte(b, from, b' ') {
+        if let Some(s) = spaces.get_mut(n) {
+            *s = i;
+        }
+        n += 1;
+        if n == spaces.len() {
+            break;
+        }
+        from = i + 1;
+    }
+    if n < 7 {
+        return true; // too few fields to tell: the full parse decides
+    }
+    let field = |from: usize, to: usize| content.get(from + 1..to).unwrap_or("");
+    let typ_kw = field(spaces[5], spaces[6]);
+    let typ = field(spaces[6], if n == 8 { spaces[7] } else { b.len() });
+    !typ_kw.eq_ignore_ascii_case("typ") || typ.eq_ignore_ascii_case("relay")
+}
+
+/// What happens to one `a=candidate:` line: [`decide`] on the strict parse, unparseable lines removed.
+fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
     if mode == Mode::Disable {
         // Every non-empty candidate goes, parseable or not: no need to parse.
-        return if is_empty_candidate(content) { CandAction::Keep } else { CandAction::Remove };
+        return if is_empty_candidate(content) { CandAction::Keep(None) } else { CandAction::Remove };
     }
-    if quick_remove(mode, content) {
+    if mode == Mode::ProxyOnly && !type_field_may_be_relay(content) {
         return CandAction::Remove;
     }
-    match parse_ref_lite(content) {
-        Ok(c) => match decide(mode, &Facts::from(&c)) {
-            Decision::Allow(_) => CandAction::Keep,
-            Decision::Drop(_) => CandAction::Remove,
-            Decision::ScrubRelated(_) => CandAction::Rewrite(c),
-        },
+    // Under hide-local a hidden address is a drop whatever the rest holds: no need to read further.
+    let stop: fn(&AddrRef<'_>) -> bool = if mode == Mode::HideLocal { |a| hides_ref(Mode::HideLocal, a) } else { |_| false };
+    let head = match parse_head(content, stop) {
+        Ok(Some(h)) => h,
+        Ok(None) => return CandAction::Remove,
         // An empty `a=candidate:` is an end-of-candidates marker, not a leak.
-        Err((_, CandidateErrorKind::Empty)) => CandAction::Keep,
+        Err((_, CandidateErrorKind::Empty)) => return CandAction::Keep(None),
+        Err(_) => return CandAction::Remove,
+    };
+    // Whether `decide` drops depends on the type and address alone, and a bad field later in the
+    // line removes it too: a drop decided here stands whatever the rest of the line holds.
+    if let Decision::Drop(_) = decide(mode, &Facts::from(&head.c)) {
+        return CandAction::Remove;
+    }
+    let printed = head.printed;
+    match head.finish() {
+        Ok(c) => match decide(mode, &Facts::from(&c)) {
+            Decision::Allow(_) => CandAction::Keep(Some(c.address)),
+            Decision::Drop(_) => CandAction::Remove,
+            Decision::ScrubRelated(_) => CandAction::Rewrite(c, printed),
+        },
         Err(_) => CandAction::Remove,
     }
 }
@@ -216,12 +247,69 @@ fn conn_hidden(mode: Mode, addr: &AddrRef<'_>, section: usize, relays: &KeptRela
     }
 }
 
+/// The new text of a `c=` or `a=rtcp:` line that must change (without its terminator), in pieces.
+pub(crate) struct ConnRewrite<'a>([&'a str; 9]);
+
+impl ConnRewrite<'_> {
+    pub(crate) fn write(&self, out: &mut String) {
+        for piece in self.0 {
+            out.push_str(piece);
+        }
+    }
+}
+
+/// How a `c=` or `a=rtcp:` line changes under `mode`, or `None` when it stays (or is another line).
+pub(crate) fn conn_rewrite<'a>(mode: Mode, content: &'a str, section: usize, relays: &KeptRelays<'_>) -> Option<ConnRewrite<'a>> {
+    if let Some(rest) = content.strip_prefix("c=") {
+        return match ConnField::parse(rest) {
+            Some(f) if !conn_hidden(mode, &f.addr, section, relays) => None,
+            Some(f) => Some(ConnRewrite(["c=", f.nettype, " ", f.addrtype, " ", f.placeholder(), f.suffix, "", ""])),
+            None => Some(ConnRewrite(["c=IN IP4 0.0.0.0", "", "", "", "", "", "", "", ""])),
+        };
+    }
+    if !starts_with_ci(content, "a=rtcp:") {
+        return None;
+    }
+    let (port, conn) = rtcp_parts(content);
+    let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+    match conn.map(ConnField::parse) {
+        None if port_ok => None,
+        Some(Some(f)) if port_ok && !conn_hidden(mode, &f.addr, section, relays) => None,
+        Some(Some(f)) if port_ok => Some(ConnRewrite(["a=rtcp:", port, " ", f.nettype, " ", f.addrtype, " ", f.placeholder(), f.suffix])),
+        _ => Some(ConnRewrite(["a=rtcp:", if port_ok { port } else { "9" }, " IN IP4 0.0.0.0", "", "", "", "", "", ""])),
+    }
+}
+
+/// The output: runs of unchanged input, copied only when a change interrupts them, and replacement text.
+struct Splicer<'s> {
+    src: &'s str,
+    out: String,
+    /// `src[..copied]` is done with: in `out`, or deliberately left out.
+    copied: usize,
+}
+
+impl Splicer<'_> {
+    /// Copies the pending run up to `start`, skips the input to `resume`, and returns the output for
+    /// whatever replaces `start..resume`.
+    fn cut(&mut self, start: usize, resume: usize) -> &mut String {
+        self.out.push_str(self.src.get(self.copied..start).unwrap_or(""));
+        self.copied = resume;
+        &mut self.out
+    }
+
+    fn finish(mut self) -> String {
+        let end = self.src.len();
+        self.cut(end, end);
+        self.out
+    }
+}
+
 /// Filters an SDP under `mode` (see the module docs for exactly what changes).
 pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
     if mode == Mode::Off {
         return SdpFiltered { sdp: sdp.to_string(), removed: 0, rewritten: 0 };
     }
-    let mut relays = KeptRelays { list: Vec::new() };
+    let mut relays = KeptRelays::default();
     // proxy-only needs the kept relays before it meets the c= lines above them: decide every
     // candidate once up front and replay the decisions in the writing pass.
     let mut cached: Vec<CandAction<'_>> = Vec::new();
@@ -232,14 +320,8 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
                 section += 1;
             } else if is_candidate_line(content) {
                 let action = candidate_action(mode, content);
-                match &action {
-                    CandAction::Rewrite(c) => relays.list.push((section, c.address)),
-                    CandAction::Keep => {
-                        if let Ok(c) = parse_ref_lite(content) {
-                            relays.list.push((section, c.address));
-                        }
-                    }
-                    CandAction::Remove => {}
+                if let Some(a) = action.kept_address() {
+                    relays.list.push((section, a));
                 }
                 cached.push(action);
             }
@@ -247,11 +329,15 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
     }
     let mut cached = cached.into_iter();
 
-    let mut out = String::with_capacity(sdp.len());
-    let mut removed = 0u32;
-    let mut rewritten = 0u32;
-    let mut section = 0usize;
-    for (content, term) in lines(sdp) {
+    let mut out = Splicer { src: sdp, out: String::with_capacity(sdp.len() + 64), copied: 0 };
+    let (mut removed, mut rewritten, mut section) = (0u32, 0u32, 0usize);
+    let mut spans = lines(sdp);
+    while let Some(sp) = spans.next_span() {
+        let content = sdp.get(sp.start..sp.content_end).unwrap_or("");
+        // Only `m=`, `a=` and `c=` lines can matter.
+        if !matches!(content.as_bytes().first(), Some(b'm' | b'a' | b'A' | b'c')) {
+            continue;
+        }
         if content.starts_with("m=") {
             section += 1;
         } else if is_candidate_line(content) {
@@ -260,61 +346,38 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
                 None => candidate_action(mode, content),
             };
             match action {
-                CandAction::Keep => {}
+                CandAction::Keep(_) => {}
                 CandAction::Remove => {
+                    out.cut(sp.start, sp.end);
                     removed += 1;
-                    continue;
                 }
-                CandAction::Rewrite(c) => {
+                CandAction::Rewrite(c, printed) => {
                     let ph = match scrub_placeholder(&c.address, c.raddr.as_ref()) {
                         IpAddr::V4(_) => "0.0.0.0",
                         IpAddr::V6(_) => "::",
                     };
-                    out.push_str("a=");
-                    let _ = c.write_with_related(&mut out, Some(ph), Some(0));
-                    out.push_str(term);
+                    // The terminator stays, to go out with the next run.
+                    let w = out.cut(sp.start, sp.content_end);
+                    let _ = match printed {
+                        Some(head) => {
+                            w.push_str("a=candidate:");
+                            w.push_str(head);
+                            c.write_after_type(w, Some(ph), Some(0))
+                        }
+                        None => {
+                            w.push_str("a=");
+                            c.write_with_related(w, Some(ph), Some(0))
+                        }
+                    };
                     rewritten += 1;
-                    continue;
                 }
             }
-        } else if let Some(rest) = content.strip_prefix("c=") {
-            match ConnField::parse(rest) {
-                Some(f) if !conn_hidden(mode, &f.addr, section, &relays) => {}
-                Some(f) => {
-                    let _ = write!(out, "c={} {} {}{}{term}", f.nettype, f.addrtype, f.placeholder(), f.suffix);
-                    rewritten += 1;
-                    continue;
-                }
-                None => {
-                    out.push_str("c=IN IP4 0.0.0.0");
-                    out.push_str(term);
-                    rewritten += 1;
-                    continue;
-                }
-            }
-        } else if starts_with_ci(content, "a=rtcp:") {
-            let (port, conn) = rtcp_parts(content);
-            let port_ok = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
-            match conn.map(ConnField::parse) {
-                None if port_ok => {}
-                Some(Some(f)) if port_ok && !conn_hidden(mode, &f.addr, section, &relays) => {}
-                Some(Some(f)) if port_ok => {
-                    let _ = write!(out, "a=rtcp:{port} {} {} {}{}{term}", f.nettype, f.addrtype, f.placeholder(), f.suffix);
-                    rewritten += 1;
-                    continue;
-                }
-                _ => {
-                    let port = if port_ok { port } else { "9" };
-                    let _ = write!(out, "a=rtcp:{port} IN IP4 0.0.0.0{term}");
-                    rewritten += 1;
-                    continue;
-                }
-            }
+        } else if let Some(r) = conn_rewrite(mode, content, section, &relays) {
+            r.write(out.cut(sp.start, sp.content_end));
+            rewritten += 1;
         }
-        out.push_str(content);
-        out.push_str(term);
     }
-    SdpFiltered { sdp: out, removed, rewritten }
+    SdpFiltered { sdp: out.finish(), removed, rewritten }
 }
 
 /// How many `a=end-of-candidates` lines (the whole line, any terminator) the SDP has; the filter never changes this.
@@ -331,7 +394,7 @@ pub fn first_leak(mode: Mode, sdp: &str) -> Option<String> {
         return None;
     }
     // Relay addresses present, by section.
-    let mut relays = KeptRelays { list: Vec::new() };
+    let mut relays = KeptRelays::default();
     let mut section = 0usize;
     for (content, _) in lines(sdp) {
         if content.starts_with("m=") {
@@ -445,6 +508,49 @@ mod tests {
         let lf = OFFER.replace("\r\n", "\n");
         let f_lf = filter_sdp(Mode::HideLocal, &lf);
         assert_eq!(f_lf.sdp, filter_sdp(Mode::HideLocal, OFFER).sdp.replace("\r\n", "\n"));
+    }
+
+    #[test]
+    fn lines_split_like_split_inclusive() {
+        let naive = |s: &str| -> Vec<(String, String)> {
+            s.split_inclusive('\n')
+                .map(|l| {
+                    let n = l.strip_suffix("\r\n").or_else(|| l.strip_suffix('\n')).unwrap_or(l).len();
+                    (l[..n].to_string(), l[n..].to_string())
+                })
+                .collect()
+        };
+        // Every string of up to 9 bytes over {x, \r, \n}, then longer ones for the 8-byte steps.
+        let mut cases: Vec<String> = Vec::new();
+        for len in 0..=9u32 {
+            for mut n in 0..3usize.pow(len) {
+                let mut s = String::new();
+                for _ in 0..len {
+                    s.push(['x', '\r', '\n'][n % 3]);
+                    n /= 3;
+                }
+                cases.push(s);
+            }
+        }
+        for lf in 0..40 {
+            for len in lf..48 {
+                let mut s = "ü".repeat(len / 2) + &"x".repeat(len % 2);
+                s.insert(s.char_indices().nth(lf / 2).map_or(s.len(), |(i, _)| i), '\n');
+                cases.push(s.clone() + "\r\n" + &s);
+            }
+        }
+        for s in &cases {
+            let got: Vec<(String, String)> = lines(s).map(|(c, t)| (c.to_string(), t.to_string())).collect();
+            assert_eq!(got, naive(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // the reference is native-only
+    fn proxy_only_reads_the_type_field_raw() {
+        let s = "a=candidate:1 1 udp 1 8.8.8.8 9 typ relay\t\na=candidate:1 1 udp 1 8.8.8.8 9 typ relay \n";
+        assert_eq!(filter_sdp(Mode::ProxyOnly, s).sdp, "a=candidate:1 1 udp 1 8.8.8.8 9 typ relay \n");
+        assert_eq!(filter_sdp(Mode::ProxyOnly, s), crate::reference::filter_sdp(Mode::ProxyOnly, s));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Property tests: whatever candidate or SDP a page or browser produces, the filtered output hides what the mode hides, and nothing panics.
 
 use iceveil::addr::{classify, classify_str, AddrClass};
-use iceveil::candidate::{parse_candidate, CandidateType};
+use iceveil::candidate::{parse_candidate, parse_ref_lite, AddrRef, CandidateType};
 use iceveil::config::{origin_matches, validate_ice_server_url, validate_managed, validate_origin_pattern, validate_user};
+use iceveil::reference;
 use iceveil::sdp::{count_end_of_candidates, filter_sdp, first_leak};
 use iceveil::verdict::{hides, judge, judge_str, Mode, Verdict};
 use proptest::prelude::*;
@@ -271,6 +272,39 @@ proptest! {
         let wrapped = serde_json::json!({"mode": v, "exceptions": v, "selfTestIceServers": v, "locked": v});
         let _ = validate_user(&wrapped);
         let _ = validate_managed(&wrapped);
+    }
+}
+
+// The fast candidate parser and SDP filter against the plain ones they replaced: byte for byte,
+// error position for error position.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_filter_matches_reference(m in mode(), s in sdp()) {
+        prop_assert_eq!(filter_sdp(m, &s), reference::filter_sdp(m, &s), "mode {} input {:?}", m, s);
+    }
+
+    #[test]
+    fn fast_parser_matches_reference(s in candidate_text(), a in addr_text()) {
+        prop_assert_eq!(parse_ref_lite(&s), reference::parse_ref_lite(&s), "{:?}", s);
+        prop_assert_eq!(AddrRef::parse(&a), reference::addr_parse(&a), "{:?}", a);
+        if let Ok(c) = parse_ref_lite(&s) {
+            let mut printed = String::new();
+            c.write_with_related(&mut printed, c.raddr.map(|r| r.as_text()), c.rport).unwrap();
+            prop_assert_eq!(printed, c.to_owned().to_string());
+        }
+    }
+
+    #[test]
+    fn fast_paths_match_reference_on_any_text(
+        m in mode(),
+        s in "(a=candidate:|c=|candidate:|a=rtcp:)?[ -~\u{80}-\u{10ffff}\t\r\n]{0,120}",
+        a in "[0-9a-fA-F.:%\\[\\] ]{0,24}",
+    ) {
+        prop_assert_eq!(filter_sdp(m, &s), reference::filter_sdp(m, &s));
+        prop_assert_eq!(parse_ref_lite(&s), reference::parse_ref_lite(&s));
+        prop_assert_eq!(AddrRef::parse(&a), reference::addr_parse(&a), "{:?}", a);
     }
 }
 

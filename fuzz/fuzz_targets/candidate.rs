@@ -1,12 +1,15 @@
-//! Fuzzes the candidate grammar: parse never panics, print→parse round-trips, and every verdict keeps hidden addresses out.
+//! Fuzzes the candidate grammar: parse never panics and matches the plain reference parser, print→parse round-trips, and every verdict keeps hidden addresses out.
 #![no_main]
 
-use iceveil::candidate::{parse_candidate, CandidateType};
+use iceveil::candidate::{parse_candidate, parse_ref_lite, AddrRef, CandidateType};
+use iceveil::reference;
 use iceveil::verdict::{hides, judge, judge_str, Mode, Verdict};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else { return };
+    assert_eq!(parse_ref_lite(s), reference::parse_ref_lite(s), "fast and reference parsers differ on {s:?}");
+    assert_eq!(AddrRef::parse(s), reference::addr_parse(s), "fast and reference address readers differ on {s:?}");
     let parsed = parse_candidate(s);
     for m in Mode::ALL {
         let by_str = judge_str(m, s);
