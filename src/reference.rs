@@ -307,17 +307,10 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
     if mode == Mode::Off {
         return SdpFiltered { sdp: sdp.to_string(), removed: 0, rewritten: 0 };
     }
-    let mut relays = KeptRelays::default();
-    let mut section = 0usize;
-    for (content, _) in lines(sdp) {
-        if content.starts_with("m=") {
-            section += 1;
-        } else if is_candidate_line(content) {
-            if let Act::Keep(Some(a)) | Act::Rewrite(_, a) = act(mode, content) {
-                relays.list.push((section, a));
-            }
-        }
-    }
+    let relays = KeptRelays::collect(sdp, |content| match act(mode, content) {
+        Act::Keep(Some(a)) | Act::Rewrite(_, a) => Some(a),
+        _ => None,
+    });
     let mut out = String::new();
     let (mut removed, mut rewritten, mut section) = (0u32, 0u32, 0usize);
     for (content, term) in lines(sdp) {

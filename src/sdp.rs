@@ -148,7 +148,23 @@ pub(crate) struct KeptRelays<'a> {
     pub(crate) list: Vec<(usize, AddrRef<'a>)>,
 }
 
-impl KeptRelays<'_> {
+impl<'a> KeptRelays<'a> {
+    /// Walks `sdp` once and keeps, per section, the address `relay_of` gives for each candidate line.
+    pub(crate) fn collect(sdp: &'a str, mut relay_of: impl FnMut(&'a str) -> Option<AddrRef<'a>>) -> Self {
+        let mut relays = KeptRelays::default();
+        let mut section = 0usize;
+        for (content, _) in lines(sdp) {
+            if content.starts_with("m=") {
+                section += 1;
+            } else if is_candidate_line(content) {
+                if let Some(a) = relay_of(content) {
+                    relays.list.push((section, a));
+                }
+            }
+        }
+        relays
+    }
+
     fn allows(&self, section: usize, addr: &AddrRef<'_>) -> bool {
         self.list.iter().any(|(s, a)| (section == 0 || *s == section) && same_addr(a, addr))
     }
@@ -394,19 +410,7 @@ pub fn first_leak(mode: Mode, sdp: &str) -> Option<String> {
         return None;
     }
     // Relay addresses present, by section.
-    let mut relays = KeptRelays::default();
-    let mut section = 0usize;
-    for (content, _) in lines(sdp) {
-        if content.starts_with("m=") {
-            section += 1;
-        } else if is_candidate_line(content) {
-            if let Ok(c) = parse_ref_lite(content) {
-                if c.typ == TypRef::Relay {
-                    relays.list.push((section, c.address));
-                }
-            }
-        }
-    }
+    let relays = KeptRelays::collect(sdp, |content| parse_ref_lite(content).ok().filter(|c| c.typ == TypRef::Relay).map(|c| c.address));
     let leak = |why: &str, line: &str| Some(format!("{why}: {line:?}"));
     let mut section = 0usize;
     for (content, _) in lines(sdp) {
