@@ -43,7 +43,8 @@
   // the same Rust function the background uses (judgePage). The background marks the policy stale
   // on any settings change and pushes the new one; a closed port, a stale policy or a failed core
   // sends requests the slow way again. Frames that never use WebRTC never get any of this.
-  const isFirefox = () => api().runtime.getURL('').startsWith('moz-extension:');
+  let firefox = null; // decided at the first warm-up (reading the API object earlier costs every frame)
+  const isFirefox = () => (firefox ??= api().runtime.getURL('').startsWith('moz-extension:'));
   let port = null; // to the background, while open
   let policy = null; // { mode, excepted } for this frame, null while unknown or stale
   let core = null; // the glue (its functions) once the Wasm is instantiated
@@ -88,7 +89,7 @@
     if (!core || !policy) return null;
     try {
       const reply = core.judgePage(policy.mode, policy.excepted, req.candidates, req.extra, req.sdps, req.addresses);
-      if (reply && !reply.error && reply.filtered > 0 && port) port.postMessage({ type: 'count', n: reply.filtered });
+      if (reply && reply.filtered > 0 && port) port.postMessage({ type: 'count', n: reply.filtered });
       return reply;
     } catch {
       core = null; // a trapped (or misused) instance is not trusted again; the background answers from now on
