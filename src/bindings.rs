@@ -8,8 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::config::{self, Settings};
 use crate::plan::{self, Browser};
-use crate::verdict::{self, Mode, Verdict};
-use crate::{addr, sdp};
+use crate::verdict::Mode;
 
 /// Serialises to plain JS objects (maps as objects, `None` as `null`).
 fn out<T: Serialize>(v: &T) -> JsValue {
@@ -34,12 +33,6 @@ fn mode_in(mode: &str) -> Mode {
 #[wasm_bindgen(js_name = coreVersion)]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
-}
-
-/// The mode ids, in the order the popup lists them.
-#[wasm_bindgen(js_name = modeIds)]
-pub fn mode_ids() -> JsValue {
-    out(&Mode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>())
 }
 
 /// Validates stored user settings and the managed policy, and merges them (managed wins).
@@ -95,38 +88,6 @@ pub fn page_mode(settings: JsValue, origin: &str) -> JsValue {
         mode: if excepted { Mode::Off } else { s.mode },
         excepted,
     })
-}
-
-/// The verdict on one ICE candidate string (with or without `a=` / `candidate:`).
-#[wasm_bindgen(js_name = judgeCandidate)]
-pub fn judge_candidate(mode: &str, candidate: &str) -> JsValue {
-    out(&verdict::judge_str(mode_in(mode), candidate))
-}
-
-/// Verdicts for many candidates in one call (one boundary crossing per batch).
-#[wasm_bindgen(js_name = judgeCandidates)]
-pub fn judge_candidates(mode: &str, candidates: Vec<String>) -> JsValue {
-    let mode = mode_in(mode);
-    out(&candidates.iter().map(|c| verdict::judge_str(mode, c)).collect::<Vec<Verdict>>())
-}
-
-/// Filters a whole SDP blob.
-#[wasm_bindgen(js_name = filterSdp)]
-pub fn filter_sdp(mode: &str, sdp_text: &str) -> JsValue {
-    out(&sdp::filter_sdp(mode_in(mode), sdp_text))
-}
-
-/// Classifies an address string; errors come back as `{ error }`.
-#[wasm_bindgen(js_name = classifyAddress)]
-pub fn classify_address(ip: &str) -> JsValue {
-    #[derive(Serialize)]
-    struct Err {
-        error: String,
-    }
-    match addr::classify_str(ip) {
-        Ok(c) => out(&c),
-        Err(e) => out(&Err { error: e.to_string() }),
-    }
 }
 
 /// Whether `id` is one of the four mode ids.

@@ -16,28 +16,35 @@ fn get_str(v: &JsValue, key: &str) -> Option<String> {
     get(v, key).as_string()
 }
 
+/// One candidate through `judgePage`, as the page layer sends it: its verdict object.
+fn judge_one(mode: &str, candidate: &str) -> JsValue {
+    let r = judge_page(mode, false, vec![candidate.to_string()], vec![], vec![], vec![]);
+    let verdicts: Array = get(&r, "verdicts").into();
+    verdicts.get(0)
+}
+
 #[wasm_bindgen_test]
-fn judge_candidate_returns_plain_verdict_objects() {
+fn candidates_come_back_as_plain_verdict_objects() {
     let host = "candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host generation 0";
-    let v = judge_candidate("hide-local", host);
+    let v = judge_one("hide-local", host);
     assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
     assert!(get_str(&v, "reason").is_some());
-    let v = judge_candidate("off", host);
+    let v = judge_one("off", host);
     assert_eq!(get_str(&v, "action").as_deref(), Some("allow"));
     let srflx = "candidate:2 1 udp 1686052607 8.8.4.4 61665 typ srflx raddr 10.0.0.5 rport 54321";
-    let v = judge_candidate("hide-local", srflx);
+    let v = judge_one("hide-local", srflx);
     assert_eq!(get_str(&v, "action").as_deref(), Some("rewrite"));
     let rewritten = get_str(&v, "candidate").unwrap_or_default();
     assert!(!rewritten.contains("10.0.0.5"), "{rewritten}");
     // Page garbage never throws and never passes.
-    let v = judge_candidate("hide-local", "candidate:\u{0}\u{ffff} garbage");
+    let v = judge_one("hide-local", "candidate:\u{0}\u{ffff} garbage");
     assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
 }
 
 #[wasm_bindgen_test]
 fn unknown_mode_ids_fall_back_to_the_safe_default() {
     let host = "candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host";
-    let v = judge_candidate("nonsense", host);
+    let v = judge_one("nonsense", host);
     assert_eq!(get_str(&v, "action").as_deref(), Some("drop"));
     assert_eq!(mode_when_enabled(JsValue::from_str("off")), "hide-local");
     assert_eq!(mode_when_enabled(JsValue::UNDEFINED), "hide-local");
@@ -47,18 +54,20 @@ fn unknown_mode_ids_fall_back_to_the_safe_default() {
 }
 
 #[wasm_bindgen_test]
-fn batch_and_sdp_filter_cross_the_boundary() {
+fn batches_and_sdps_cross_the_boundary() {
     let list = vec![
         "candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host".to_string(),
         "candidate:2 1 udp 2122260223 6f1c9a3e-1111-2222-3333-444455556666.local 54321 typ host".to_string(),
     ];
-    let out: Array = judge_candidates("hide-local", list).into();
+    let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 10.0.0.5\r\na=candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\r\na=end-of-candidates\r\n";
+    let r = judge_page("hide-local", false, list, vec![], vec![sdp.to_string()], vec![]);
+    let out: Array = get(&r, "verdicts").into();
     assert_eq!(out.length(), 2);
     assert_eq!(get_str(&out.get(0), "action").as_deref(), Some("drop"));
     assert_eq!(get_str(&out.get(1), "action").as_deref(), Some("allow"));
 
-    let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 10.0.0.5\r\na=candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\r\na=end-of-candidates\r\n";
-    let f = filter_sdp("hide-local", sdp);
+    let sdps: Array = get(&r, "sdps").into();
+    let f = sdps.get(0);
     let text = get_str(&f, "sdp").unwrap_or_default();
     assert!(!text.contains("10.0.0.5"), "{text}");
     assert!(text.contains("a=end-of-candidates\r\n"));
