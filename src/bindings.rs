@@ -16,13 +16,51 @@ fn out<T: Serialize>(v: &T) -> JsValue {
     v.serialize(&ser).unwrap_or(JsValue::NULL)
 }
 
-/// Reads any JS value as JSON; anything unreadable (undefined, functions, cycles) is `null`,
-/// which every validator treats as "not set".
+/// Reads any JS value as JSON; anything unreadable (undefined, functions, symbols, non-finite
+/// numbers, nesting deeper than 32) is `null`, which every validator treats as "not set".
+/// Read by hand rather than through serde's deserializer, whose error messages would bring
+/// core's float formatting (about 20 KB) into the Wasm.
 fn json_in(v: JsValue) -> serde_json::Value {
-    if v.is_undefined() || v.is_null() {
-        return serde_json::Value::Null;
+    json_at(&v, 0)
+}
+
+/// A JS number as JSON: whole numbers within ±2^53 as integers (as serde would read them, so
+/// `as_u64` works and messages show `2`, not `2.0`), others as floats, NaN and ±Infinity as null.
+fn json_number(n: f64) -> serde_json::Value {
+    const SAFE: f64 = 9_007_199_254_740_992.0;
+    if n.fract() == 0.0 && n.abs() <= SAFE {
+        return if n >= 0.0 { serde_json::Value::from(n as u64) } else { serde_json::Value::from(n as i64) };
     }
-    serde_wasm_bindgen::from_value(v).unwrap_or(serde_json::Value::Null)
+    serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+fn json_at(v: &JsValue, depth: u32) -> serde_json::Value {
+    use serde_json::Value;
+    if let Some(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if let Some(n) = v.as_f64() {
+        return json_number(n);
+    }
+    if let Some(s) = v.as_string() {
+        return Value::String(s);
+    }
+    if depth >= 32 || !v.is_object() || v.is_function() {
+        return Value::Null;
+    }
+    if js_sys::Array::is_array(v) {
+        let a = js_sys::Array::from(v);
+        return Value::Array(a.iter().map(|x| json_at(&x, depth + 1)).collect());
+    }
+    let mut map = serde_json::Map::new();
+    let Ok(obj) = v.clone().dyn_into::<js_sys::Object>() else { return Value::Null };
+    for entry in js_sys::Object::entries(&obj).iter() {
+        let pair = js_sys::Array::from(&entry);
+        if let Some(k) = pair.get(0).as_string() {
+            map.insert(k, json_at(&pair.get(1), depth + 1));
+        }
+    }
+    Value::Object(map)
 }
 
 /// An unknown mode id from JS falls back to the install default (fail safe, never to `off`).
@@ -125,7 +163,7 @@ pub fn judge_page(
 
 #[wasm_bindgen(js_name = selfTestReport)]
 pub fn self_test_report(mode: &str, candidates: Vec<String>, outcome: JsValue) -> JsValue {
-    let outcome: crate::selftest::Outcome = serde_json::from_value(json_in(outcome)).unwrap_or_default();
+    let outcome = crate::selftest::Outcome::from_json(&json_in(outcome));
     out(&crate::selftest::evaluate(mode_in(mode), &candidates, &outcome))
 }
 
@@ -147,6 +185,6 @@ pub fn parse_ice_servers(text: &str) -> JsValue {
 /// The text the popup's ICE-server box shows for a server list.
 #[wasm_bindgen(js_name = iceServerLines)]
 pub fn ice_server_lines(servers: JsValue) -> String {
-    let servers: Vec<config::IceServer> = serde_json::from_value(json_in(servers)).unwrap_or_default();
+    let servers = config::ice_servers_in(&json_in(servers));
     crate::selftest::ice_server_lines(&servers)
 }

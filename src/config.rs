@@ -243,6 +243,12 @@ fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Opti
     Some(out)
 }
 
+/// A server list as stored (strings or RTCIceServer objects), for display: the usable servers,
+/// checked as the settings validator checks them; anything else is left out.
+pub fn ice_servers_in(v: &Value) -> Vec<IceServer> {
+    read_ice_servers("servers", v, &mut Vec::new()).unwrap_or_default()
+}
+
 fn read_bool(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<bool> {
     match v {
         Value::Null => None,

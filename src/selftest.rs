@@ -63,8 +63,7 @@ pub struct Row {
 }
 
 /// How the gathering itself ended, as the popup or page observed it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     /// `RTCPeerConnection` existed in the context that ran the test.
     pub webrtc_available: bool,
@@ -76,6 +75,22 @@ pub struct Outcome {
     pub candidate_errors: u32,
     /// An exception text from the browser, if gathering failed outright.
     pub error: Option<String>,
+}
+
+impl Outcome {
+    /// Reads `{webrtcAvailable, completed, iceServers, candidateErrors, error}` as the popup or page
+    /// sends it. A missing or mistyped field takes its default (false, 0, none); nothing fails.
+    pub fn from_json(v: &serde_json::Value) -> Outcome {
+        let flag = |k: &str| v.get(k).and_then(serde_json::Value::as_bool).unwrap_or(false);
+        let count = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+        Outcome {
+            webrtc_available: flag("webrtcAvailable"),
+            completed: flag("completed"),
+            ice_servers: count("iceServers"),
+            candidate_errors: count("candidateErrors"),
+            error: v.get("error").and_then(serde_json::Value::as_str).map(str::to_owned),
+        }
+    }
 }
 
 /// The one-line answer on top of the report; the popup words it from `key` and the addresses.
@@ -422,5 +437,15 @@ mod tests {
         let r = evaluate(Mode::HideLocal, &s(&["candidate:zzz", "", "candidate:"]), &done(1));
         assert_eq!(r.unparseable, 1);
         assert_eq!(r.summary, Summary::LocalLeak);
+    }
+
+    #[test]
+    fn outcome_reads_what_js_sends_and_defaults_the_rest() {
+        let v = serde_json::json!({"webrtcAvailable": true, "completed": true, "iceServers": 2, "candidateErrors": 1, "error": null});
+        assert_eq!(Outcome::from_json(&v), Outcome { webrtc_available: true, completed: true, ice_servers: 2, candidate_errors: 1, error: None });
+        let v = serde_json::json!({"completed": "yes", "iceServers": -1, "candidateErrors": 1.5, "error": "boom"});
+        assert_eq!(Outcome::from_json(&v), Outcome { error: Some("boom".into()), ..Outcome::default() });
+        assert_eq!(Outcome::from_json(&serde_json::Value::Null), Outcome::default());
+        assert_eq!(Outcome::from_json(&serde_json::json!({"iceServers": 1e12})).ice_servers, 0);
     }
 }

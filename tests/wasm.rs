@@ -123,3 +123,29 @@ fn judge_page_answers_a_whole_request() {
     assert_eq!(hidden.get(1).as_bool(), Some(false));
     assert_eq!(hidden.get(2).as_bool(), Some(false));
 }
+
+#[wasm_bindgen_test]
+fn js_values_are_read_as_json_by_hand() {
+    // Whole numbers arrive as integers: one STUN server asked, one error, no srflx: "no-stun-answer".
+    let outcome = js_sys::JSON::parse(r#"{"webrtcAvailable":true,"completed":true,"iceServers":1,"candidateErrors":1}"#).unwrap();
+    let r = self_test_report("hide-local", vec![], outcome);
+    assert_eq!(get_str(&r, "summary").as_deref(), Some("no-stun-answer"));
+    // No server asked: nothing revealed. A mistyped count reads as 0 instead of failing the outcome.
+    let outcome = js_sys::JSON::parse(r#"{"webrtcAvailable":true,"completed":true,"iceServers":"1","candidateErrors":1}"#).unwrap();
+    assert_eq!(get_str(&self_test_report("hide-local", vec![], outcome), "summary").as_deref(), Some("nothing-revealed"));
+    // Nested objects and lists; an unusable entry is left out.
+    let servers = js_sys::JSON::parse(r#"[{"urls":["turn:10.1.2.3:3478"],"username":"u","credential":"c"},"stun:stun.example.org:3478",{"urls":5},null]"#).unwrap();
+    let lines = ice_server_lines(servers);
+    assert!(lines.contains("turn:10.1.2.3:3478"), "{lines}");
+    assert!(lines.contains("stun:stun.example.org:3478"), "{lines}");
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    // Values JSON has no form for are "not set": the safe default.
+    let r = resolve_settings(js_sys::Function::new_no_args("return 1").into(), JsValue::from_f64(f64::NAN));
+    assert_eq!(get_str(&get(&r, "settings"), "mode").as_deref(), Some("hide-local"));
+    // A cycle is cut at depth 32, not followed forever.
+    let cyclic = js_sys::Object::new();
+    Reflect::set(&cyclic, &JsValue::from_str("mode"), &JsValue::from_str("proxy-only")).unwrap();
+    Reflect::set(&cyclic, &JsValue::from_str("self"), &cyclic).unwrap();
+    let r = resolve_settings(cyclic.into(), JsValue::UNDEFINED);
+    assert_eq!(get_str(&get(&r, "settings"), "mode").as_deref(), Some("proxy-only"));
+}
