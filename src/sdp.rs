@@ -19,7 +19,7 @@
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
 use crate::candidate::{find_byte, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
-use crate::verdict::{decide, hides_ref, scrub_placeholder, Decision, Facts, Mode};
+use crate::verdict::{decide_head, decide_related, hides_ref, scrub_placeholder, Decision, Facts, Mode};
 use std::net::IpAddr;
 
 /// The filtered SDP and what was done to it.
@@ -216,7 +216,7 @@ fn type_field_may_be_relay(content: &str) -> bool {
     !typ_kw.eq_ignore_ascii_case("typ") || typ.eq_ignore_ascii_case("relay")
 }
 
-/// What happens to one `a=candidate:` line: [`decide`] on the strict parse, unparseable lines removed.
+/// What happens to one `a=candidate:` line: [`decide`](crate::verdict::decide) on the strict parse, unparseable lines removed.
 fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
     if mode == Mode::Disable {
         // Every non-empty candidate goes, parseable or not: no need to parse.
@@ -234,14 +234,14 @@ fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
         Err((_, CandidateErrorKind::Empty)) => return CandAction::Keep(None),
         Err(_) => return CandAction::Remove,
     };
-    // Whether `decide` drops depends on the type and address alone, and a bad field later in the
-    // line removes it too: a drop decided here stands whatever the rest of the line holds.
-    if let Decision::Drop(_) = decide(mode, &Facts::from(&head.c)) {
+    // A drop decided by the type and address stands whatever the rest of the line holds (a bad
+    // field later in the line removes it too), so the rest is read only for the candidates that stay.
+    let Ok(allowed) = decide_head(mode, head.c.typ, &head.c.address) else {
         return CandAction::Remove;
-    }
+    };
     let printed = head.printed;
     match head.finish() {
-        Ok(c) => match decide(mode, &Facts::from(&c)) {
+        Ok(c) => match decide_related(mode, &Facts::from(&c), allowed) {
             Decision::Allow(_) => CandAction::Keep(Some(c.address)),
             Decision::Drop(_) => CandAction::Remove,
             Decision::ScrubRelated(_) => CandAction::Rewrite(c, printed),
