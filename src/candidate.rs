@@ -183,23 +183,7 @@ pub fn is_fqdn(s: &str) -> bool {
     if n.is_empty() || n.len() > 253 {
         return false;
     }
-    let mut label = 0usize;
-    for b in n.bytes() {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            label += 1;
-            if label > 63 {
-                return false;
-            }
-        } else {
-            return false;
-        }
-    }
-    label > 0
+    n.split('.').all(|label| label.len() <= 63 && all(label, F_LABEL))
 }
 
 /// The candidate type after `typ`.
@@ -593,6 +577,7 @@ pub(crate) const F_ICE: u8 = 4; // ALPHA / DIGIT / "+" / "/"
 pub(crate) const F_GRAPHIC: u8 = 8; // VCHAR (%x21-7E)
 pub(crate) const F_BAD: u8 = 16; // ASCII control character (never allowed in a field)
 pub(crate) const F_NONASCII: u8 = 32;
+pub(crate) const F_LABEL: u8 = 64; // ALPHA / DIGIT / "-" / "_" (a DNS label, as browsers' mDNS names use)
 
 pub(crate) static BYTE_FLAGS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -620,6 +605,9 @@ pub(crate) static BYTE_FLAGS: [u8; 256] = {
         if c >= 0x80 {
             f |= F_NONASCII;
         }
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            f |= F_LABEL;
+        }
         t[b] = f;
         b += 1;
     }
@@ -635,15 +623,29 @@ fn all(s: &str, flag: u8) -> bool {
 /// The value of 1..=`max_len` decimal digits.
 #[inline(always)]
 fn number(s: &str, max_len: usize) -> Option<u64> {
-    if s.is_empty() || s.len() > max_len {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > max_len {
         return None;
     }
-    s.bytes().try_fold(0u64, |v, b| {
-        if BYTE_FLAGS[b as usize] & F_DIGIT == 0 {
-            return None;
-        }
-        v.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
+    if b.len() > 19 {
+        // Only a 20-digit priority can overflow a u64.
+        return b.iter().try_fold(0u64, |v, &c| v.checked_mul(10)?.checked_add(u64::from(digit(c)?)));
+    }
+    // Up to 19 digits cannot overflow: no checks per digit, one verdict at the end.
+    let (mut v, mut all_digits) = (0u64, true);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    all_digits.then_some(v)
+}
+
+/// The value of one decimal digit.
+#[inline(always)]
+fn digit(c: u8) -> Option<u8> {
+    let d = c.wrapping_sub(b'0');
+    (d < 10).then_some(d)
 }
 
 /// The error for an extension name `n` at the end of the line, with no value after it.
@@ -665,25 +667,39 @@ pub(crate) fn kw(s: &str, keyword: &str) -> bool {
     s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
-/// The first `c` at or after `from`, eight bytes at a time.
-#[inline]
+/// The first `c` at or after `from`, sixteen bytes at a time, then eight, then one.
+#[inline(always)]
 pub(crate) fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let pattern = ONES * u64::from(c);
+    // The high bit of each `c` in an eight-byte chunk is set (and maybe of bytes after the
+    // first, but only the lowest set bit is ever used).
+    let hits = |chunk: &[u8]| {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ pattern;
+        word.wrapping_sub(ONES) & !word & HIGHS
+    };
+    let first = |hits: u64| (hits.trailing_zeros() / 8) as usize;
     let rest = b.get(from..)?;
-    let mut chunks = rest.chunks_exact(8);
+    let mut pairs = rest.chunks_exact(16);
     let mut at = from;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().ok()?) ^ pattern;
-        // The high bit of each zero byte is set (and maybe of bytes after the first, which is all we use).
-        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zeros != 0 {
-            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+    for pair in &mut pairs {
+        let (lo, hi) = pair.split_at(8);
+        let (lo, hi) = (hits(lo), hits(hi));
+        if lo | hi != 0 {
+            return Some(at + if lo != 0 { first(lo) } else { 8 + first(hi) });
         }
-        at += 8;
+        at += 16;
     }
-    chunks.remainder().iter().position(|&x| x == c).map(|i| at + i)
+    let mut tail = pairs.remainder();
+    if let (Some(lo), Some(after)) = (tail.get(..8), tail.get(8..)) {
+        let lo = hits(lo);
+        if lo != 0 {
+            return Some(at + first(lo));
+        }
+        (at, tail) = (at + 8, after);
+    }
+    tail.iter().position(|&x| x == c).map(|i| at + i)
 }
 
 /// One field, and its byte offset in the whole input.
@@ -880,7 +896,9 @@ impl<'a> CandidateRef<'a> {
             }
             3 if kw(n, "typ") => return Err((name.at, K::DuplicateField("typ"))),
             _ => {
-                if !all(n, F_TOKEN) {
+                // The names browsers write, spelled as they write them, are tokens: no need to look at each byte.
+                let common = matches!(n, "generation" | "ufrag" | "network-id" | "network-cost");
+                if !common && !all(n, F_TOKEN) {
                     return Err((name.at, K::BadExtension));
                 }
                 // VCHAR, or UTF-8 text without whitespace/control characters.
@@ -1038,6 +1056,39 @@ mod tests {
         let c = p("candidate:1 1 udp 5 1.2.3.4 1 typ srflx generation 0 RADDR 10.0.0.1 rport 9");
         assert_eq!(c.raddr.unwrap().as_text(), "10.0.0.1");
         assert_eq!(c.extensions, vec![("generation".to_string(), "0".to_string())]);
+    }
+
+    #[test]
+    fn is_fqdn_follows_its_definition() {
+        // The definition, spelled out byte by byte (is_fqdn reads labels through the flag table).
+        let plain = |s: &str| {
+            let n = s.strip_suffix('.').unwrap_or(s);
+            !n.is_empty()
+                && n.len() <= 253
+                && n.split('.').all(|l| (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        };
+        let alphabet = ["a", "Z", "0", "-", "_", ".", ":", " ", "\u{e9}"];
+        let mut cases: Vec<String> = vec![String::new()];
+        for _ in 0..5 {
+            cases = cases.iter().flat_map(|c| alphabet.iter().map(move |a| format!("{c}{a}"))).chain(cases.iter().cloned()).collect();
+            cases.sort();
+            cases.dedup();
+        }
+        for label in [62, 63, 64] {
+            for total in [251, 252, 253, 254] {
+                let l = "x".repeat(label);
+                let mut name = String::new();
+                while name.len() + label < total {
+                    name += &l;
+                    name.push('.');
+                }
+                name += &"y".repeat(total - name.len());
+                cases.extend([name.clone(), format!("{name}."), format!("{name}.."), format!(".{name}")]);
+            }
+        }
+        for s in &cases {
+            assert_eq!(is_fqdn(s), plain(s), "{s:?}");
+        }
     }
 
     #[test]
