@@ -514,7 +514,7 @@ fn read_group(b: &[u8], pos: usize) -> Option<(u16, usize)> {
 }
 
 /// A dotted-quad IPv4 address starting at `pos` (alone, or inside an IPv6 address), and where it ends.
-#[inline]
+#[inline(always)]
 fn read_ipv4(b: &[u8], mut pos: usize) -> Option<([u8; 4], usize)> {
     let mut octets = [0u8; 4];
     for (i, slot) in octets.iter_mut().enumerate() {
@@ -553,16 +553,19 @@ fn expect(b: &[u8], pos: usize, c: u8) -> Option<usize> {
 fn read_groups(b: &[u8], mut pos: usize, groups: &mut [u16]) -> (usize, bool, usize) {
     let limit = groups.len();
     for i in 0..limit {
-        let after_sep = if i > 0 { expect(b, pos, b':') } else { Some(pos) };
-        if i + 1 < limit {
-            if let Some(([o1, o2, o3, o4], next)) = after_sep.and_then(|p| read_ipv4(b, p)) {
+        let Some(at) = (if i > 0 { expect(b, pos, b':') } else { Some(pos) }) else { return (i, false, pos) };
+        let group = read_group(b, at);
+        // `std` tries an IPv4 address first. One can only start here if its first octet, read as
+        // a hex group, stops at a `.`: elsewhere the attempt would fail, so it is skipped.
+        if i + 1 < limit && group.is_some_and(|(_, end)| b.get(end) == Some(&b'.')) {
+            if let Some(([o1, o2, o3, o4], next)) = read_ipv4(b, at) {
                 if let Some([g1, g2]) = groups.get_mut(i..i + 2) {
                     (*g1, *g2) = (u16::from_be_bytes([o1, o2]), u16::from_be_bytes([o3, o4]));
                 }
                 return (i + 2, true, next);
             }
         }
-        match after_sep.and_then(|p| read_group(b, p)) {
+        match group {
             Some((g, next)) => {
                 if let Some(slot) = groups.get_mut(i) {
                     *slot = g;
