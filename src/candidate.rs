@@ -183,7 +183,17 @@ pub fn is_fqdn(s: &str) -> bool {
     if n.is_empty() || n.len() > 253 {
         return false;
     }
-    n.split('.').all(|label| label.len() <= 63 && all(label, F_LABEL))
+    let mut start = 0usize;
+    loop {
+        let end = find_byte(n.as_bytes(), start, b'.').unwrap_or(n.len());
+        if !n.get(start..end).is_some_and(|label| label.len() <= 63 && all(label, F_LABEL)) {
+            return false;
+        }
+        if end == n.len() {
+            return true;
+        }
+        start = end + 1;
+    }
 }
 
 /// The candidate type after `typ`.
@@ -258,6 +268,13 @@ impl<'a> TypRef<'a> {
     }
 
     pub fn parse(s: &'a str) -> TypRef<'a> {
+        // Browsers write the lowercase spelling: an exact match first.
+        match s {
+            "host" => return TypRef::Host,
+            "srflx" => return TypRef::Srflx,
+            "relay" => return TypRef::Relay,
+            _ => {}
+        }
         if s.eq_ignore_ascii_case("host") {
             TypRef::Host
         } else if s.eq_ignore_ascii_case("srflx") {
