@@ -748,39 +748,38 @@ impl Tok<'_> {
 
 /// Splits a candidate body on single spaces, one field at a time.
 struct Cursor<'a> {
-    body: &'a str,
-    /// Offset of `body` in the input.
-    base: usize,
-    /// Start of the next field in `body`.
-    off: usize,
-    done: bool,
+    /// The fields not read yet, `None` after the last one.
+    rest: Option<&'a str>,
+    /// Offset of `rest` in the input.
+    at: usize,
+    /// Offset of the end of the body in the input.
+    end: usize,
 }
 
 impl<'a> Cursor<'a> {
+    fn new(body: &'a str, base: usize) -> Cursor<'a> {
+        Cursor { rest: Some(body), at: base, end: base + body.len() }
+    }
+
     #[inline(always)]
     fn token(&mut self) -> Option<Tok<'a>> {
-        if self.done {
-            return None;
-        }
-        let (b, start) = (self.body.as_bytes(), self.off);
-        let end = match find_byte(b, start, b' ') {
-            Some(space) => {
-                self.off = space + 1;
-                space
-            }
-            None => {
-                self.done = true;
-                b.len()
-            }
+        let (rest, at) = (self.rest?, self.at);
+        let Some(space) = find_byte(rest.as_bytes(), 0, b' ') else {
+            self.rest = None;
+            return Some(Tok { text: rest, at });
         };
-        // A space is ASCII, so both ends are char boundaries.
-        Some(Tok { text: self.body.get(start..end)?, at: self.base + start })
+        // A space is ASCII, so both sides of it are char boundaries. (`split_at_checked` is inlined
+        // where `get(range)` was a call, and every field of every candidate comes through here.)
+        let (text, after) = rest.split_at_checked(space)?;
+        self.rest = after.split_at_checked(1).map(|(_, next)| next);
+        self.at = at + space + 1;
+        Some(Tok { text, at })
     }
 
     /// The next field, `MissingField(what)` at the end of the line.
     #[inline(always)]
     fn field(&mut self, what: &'static str) -> Result<Tok<'a>, ParseError> {
-        self.token().ok_or((self.base + self.body.len(), CandidateErrorKind::MissingField(what)))
+        self.token().ok_or((self.end, CandidateErrorKind::MissingField(what)))
     }
 }
 
@@ -814,7 +813,7 @@ pub(crate) fn parse_head(input: &str, stop: fn(&AddrRef<'_>) -> bool) -> Result<
     if body.is_empty() {
         return Err((base, K::Empty));
     }
-    let mut cur = Cursor { body, base, off: 0, done: false };
+    let mut cur = Cursor::new(body, base);
     let canonical_number = |t: &Tok<'_>| t.text.len() == 1 || !t.text.starts_with('0');
 
     let t = cur.field("foundation")?;
