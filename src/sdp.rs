@@ -100,17 +100,16 @@ pub struct ConnField<'a> {
 
 impl<'a> ConnField<'a> {
     pub fn parse(s: &'a str) -> Option<ConnField<'a>> {
-        let mut it = s.split(' ');
-        let nettype = it.next()?;
-        let addrtype = it.next()?;
-        let full = it.next()?;
-        if it.next().is_some() || nettype.is_empty() || addrtype.is_empty() {
+        // Exactly three fields, split on single spaces; the first two not empty.
+        let b = s.as_bytes();
+        let first = find_byte(b, 0, b' ')?;
+        let second = find_byte(b, first + 1, b' ')?;
+        if first == 0 || second == first + 1 || find_byte(b, second + 1, b' ').is_some() {
             return None;
         }
-        let (addr_text, suffix) = match full.find('/') {
-            Some(i) => full.split_at(i),
-            None => (full, ""),
-        };
+        // Spaces and `/` are ASCII: every cut is on a char boundary.
+        let (nettype, addrtype, full) = (s.get(..first)?, s.get(first + 1..second)?, s.get(second + 1..)?);
+        let (addr_text, suffix) = full.split_at_checked(find_byte(full.as_bytes(), 0, b'/').unwrap_or(full.len()))?;
         let addr = AddrRef::parse(addr_text)?;
         Some(ConnField { nettype, addrtype, addr, suffix })
     }
@@ -128,8 +127,8 @@ impl<'a> ConnField<'a> {
 /// Splits `a=rtcp:` content into (port text, optional connection field text).
 pub fn rtcp_parts(content: &str) -> (&str, Option<&str>) {
     let rest = content.get("a=rtcp:".len()..).unwrap_or("");
-    match rest.split_once(' ') {
-        Some((port, conn)) => (port, Some(conn)),
+    match find_byte(rest.as_bytes(), 0, b' ') {
+        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..)),
         None => (rest, None),
     }
 }
