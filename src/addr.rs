@@ -503,14 +503,26 @@ pub fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
 #[inline]
 fn read_group(b: &[u8], pos: usize) -> Option<(u16, usize)> {
     let (mut value, mut n) = (0u16, 0usize);
-    while let Some(d) = b.get(pos + n).and_then(|&c| char::from(c).to_digit(16)) {
+    while let Some(d) = b.get(pos + n).and_then(|&c| hex_digit(c)) {
         if n == 4 {
             return None;
         }
-        value = value << 4 | d as u16;
+        value = value << 4 | d;
         n += 1;
     }
     (n > 0).then_some((value, pos + n))
+}
+
+/// The value of one hex digit, either case.
+#[inline(always)]
+fn hex_digit(c: u8) -> Option<u16> {
+    let d = c.wrapping_sub(b'0');
+    if d < 10 {
+        return Some(d.into());
+    }
+    // `| 0x20` lowercases `A`-`F` (and sends no other byte into `a`-`f`).
+    let l = (c | 0x20).wrapping_sub(b'a');
+    (l < 6).then(|| u16::from(l) + 10)
 }
 
 /// A dotted-quad IPv4 address starting at `pos` (alone, or inside an IPv6 address), and where it ends.
@@ -869,6 +881,13 @@ mod tests {
             for text in [format!("{octet}.1.2.3"), format!("1.2.3.{octet}"), format!("1.{octet}.3.4"), format!("{octet}.{octet}.{octet}.{octet}")] {
                 assert_eq!(parse_ipv4(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn hex_digit_matches_char() {
+        for c in 0..=255u8 {
+            assert_eq!(hex_digit(c), char::from(c).to_digit(16).map(|d| d as u16), "{c:#x}");
         }
     }
 

@@ -78,12 +78,14 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+#[inline]
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
     // The exact spelling first: it is what browsers write, and a plain compare is cheaper.
     s.starts_with(prefix) || s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Is this line an `a=candidate:` attribute?
+#[inline]
 pub fn is_candidate_line(content: &str) -> bool {
     starts_with_ci(content, "a=candidate:")
 }
