@@ -637,6 +637,15 @@ fn all(s: &str, flag: u8) -> bool {
     !s.is_empty() && s.bytes().all(|b| BYTE_FLAGS[b as usize] & flag != 0)
 }
 
+/// `all(s, F_ICE)`, eight bytes at once when they are digits (as Chromium's foundations are).
+#[inline(always)]
+fn is_foundation_text(s: &str) -> bool {
+    match s.as_bytes().split_at_checked(8) {
+        Some((first, rest)) if eight_digits(first).1 => rest.iter().all(|&b| BYTE_FLAGS[b as usize] & F_ICE != 0),
+        _ => all(s, F_ICE),
+    }
+}
+
 /// The value of 1..=`max_len` decimal digits.
 #[inline(always)]
 fn number(s: &str, max_len: usize) -> Option<u64> {
@@ -841,7 +850,7 @@ pub(crate) fn parse_head(input: &str, stop: fn(&AddrRef<'_>) -> bool) -> Result<
     let canonical_number = |t: &Tok<'_>| t.text.len() == 1 || !t.text.starts_with('0');
 
     let t = cur.field("foundation")?;
-    t.check(t.text.len() <= 32 && all(t.text, F_ICE), K::BadFoundation)?;
+    t.check(t.text.len() <= 32 && is_foundation_text(t.text), K::BadFoundation)?;
     let foundation = t.text;
     let t = cur.field("component id")?;
     let component = number(t.text, 10).and_then(|v| u32::try_from(v).ok());
