@@ -718,8 +718,16 @@ pub(crate) fn kw(s: &str, keyword: &str) -> bool {
 }
 
 /// The first `c` at or after `from`, sixteen bytes at a time, then eight, then one.
-#[inline(always)]
+#[inline]
 pub(crate) fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+    find_byte_inlined(b, from, c)
+}
+
+/// [`find_byte`], always inlined: for the SDP line splitter only. Every inlined copy costs Wasm
+/// size (about 8 KB when it was inlined everywhere); native builds inline `find_byte` into the
+/// field cursor on their own.
+#[inline(always)]
+pub(crate) fn find_byte_inlined(b: &[u8], from: usize, c: u8) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let pattern = ONES * u64::from(c);

@@ -18,7 +18,7 @@
 //! `127.0.0.1` / `0.0.0.0` there, never a real address). `a=remote-candidates` (ICE-lite only, never
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
-use crate::candidate::{find_byte, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
+use crate::candidate::{find_byte, find_byte_inlined, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
 use crate::verdict::{decide_head, decide_related, hides_ref, scrub_placeholder, Decision, Facts, Mode};
 use std::net::IpAddr;
 
@@ -59,7 +59,7 @@ impl Lines<'_> {
         if start >= b.len() {
             return None;
         }
-        let (content_end, end) = match find_byte(b, start, b'\n') {
+        let (content_end, end) = match find_byte_inlined(b, start, b'\n') {
             Some(lf) if lf > start && b.get(lf - 1) == Some(&b'\r') => (lf - 1, lf + 1),
             Some(lf) => (lf, lf + 1),
             None => (b.len(), b.len()),
