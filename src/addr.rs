@@ -492,72 +492,68 @@ pub fn is_valid_zone(z: &str) -> bool {
 
 /// Dotted-quad IPv4 exactly as `std` reads it (four decimal octets, no leading zeros, nothing else), without its generic parser.
 pub fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
-    let mut octets = [0u8; 4];
-    let (mut n, mut value, mut digits) = (0usize, 0u32, 0u32);
-    for &b in s {
-        if b == b'.' {
-            *octets.get_mut(n)? = u8::try_from(value).ok()?;
-            if digits == 0 || n == 3 {
-                return None;
-            }
-            (n, value, digits) = (n + 1, 0, 0);
-        } else if b.is_ascii_digit() {
-            if digits == 1 && value == 0 {
-                return None; // leading zero
-            }
-            value = value * 10 + u32::from(b - b'0');
-            digits += 1;
-            if digits > 3 {
-                return None;
-            }
-        } else {
-            return None;
-        }
+    match read_ipv4(s, 0)? {
+        (octets, end) if end == s.len() => Some(Ipv4Addr::from(octets)),
+        _ => None,
     }
-    if digits == 0 || n != 3 {
-        return None;
-    }
-    octets[3] = u8::try_from(value).ok()?;
-    Some(Ipv4Addr::from(octets))
 }
 
-/// Consecutive decimal (or `hex`) digits from `pos`, as `std`'s address parser reads a number: `None` when
-/// there are none or more than `max_digits`, or (unless `zero_prefix`) a leading zero before another digit.
+/// One IPv6 group from `pos` as `std` reads it (1 to 4 hex digits, leading zeros allowed; a fifth
+/// digit is an error, not the end), and where it ends.
 #[inline]
-fn read_number(b: &[u8], pos: usize, hex: bool, max_digits: usize, zero_prefix: bool) -> Option<(u32, usize)> {
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(u32::from(c - b'0')),
-        b'a'..=b'f' if hex => Some(u32::from(c - b'a') + 10),
-        b'A'..=b'F' if hex => Some(u32::from(c - b'A') + 10),
-        _ => None,
-    };
-    let radix = if hex { 16 } else { 10 };
-    let (mut value, mut n) = (0u32, 0usize);
-    while let Some(d) = b.get(pos + n).and_then(|&c| digit(c)) {
-        if n == max_digits {
+fn read_group(b: &[u8], pos: usize) -> Option<(u16, usize)> {
+    let (mut value, mut n) = (0u16, 0usize);
+    while let Some(d) = b.get(pos + n).and_then(|&c| hex_digit(c)) {
+        if n == 4 {
             return None;
         }
-        value = value * radix + d;
+        value = value << 4 | d;
         n += 1;
     }
-    if n == 0 || (!zero_prefix && n > 1 && b.get(pos) == Some(&b'0')) {
-        return None;
-    }
-    Some((value, pos + n))
+    (n > 0).then_some((value, pos + n))
 }
 
-/// A dotted-quad IPv4 address starting at `pos` (as inside an IPv6 address), and where it ends.
+/// The value of one hex digit, either case.
+#[inline(always)]
+fn hex_digit(c: u8) -> Option<u16> {
+    let d = c.wrapping_sub(b'0');
+    if d < 10 {
+        return Some(d.into());
+    }
+    // `| 0x20` lowercases `A`-`F` (and sends no other byte into `a`-`f`).
+    let l = (c | 0x20).wrapping_sub(b'a');
+    (l < 6).then(|| u16::from(l) + 10)
+}
+
+/// A dotted-quad IPv4 address starting at `pos` (alone, or inside an IPv6 address), and where it ends.
+#[inline(always)]
 fn read_ipv4(b: &[u8], mut pos: usize) -> Option<([u8; 4], usize)> {
     let mut octets = [0u8; 4];
     for (i, slot) in octets.iter_mut().enumerate() {
         if i > 0 {
             pos = expect(b, pos, b'.')?;
         }
-        let (v, next) = read_number(b, pos, false, 3, false)?;
-        *slot = u8::try_from(v).ok()?;
-        pos = next;
+        (*slot, pos) = read_octet(b, pos)?;
     }
     Some((octets, pos))
+}
+
+/// One IPv4 octet from `pos` as `std` reads it (1 to 3 decimal digits, no leading zero, at most
+/// 255; a fourth digit is an error, not the end), and where it ends. Unrolled: it is on every address.
+#[inline(always)]
+fn read_octet(b: &[u8], pos: usize) -> Option<(u8, usize)> {
+    let digit_at = |i: usize| b.get(i).and_then(|&c| c.is_ascii_digit().then(|| c - b'0'));
+    let d0 = digit_at(pos)?;
+    let Some(d1) = digit_at(pos + 1) else { return Some((d0, pos + 1)) };
+    if d0 == 0 {
+        return None; // leading zero
+    }
+    let Some(d2) = digit_at(pos + 2) else { return Some((d0 * 10 + d1, pos + 2)) };
+    if digit_at(pos + 3).is_some() {
+        return None;
+    }
+    let v = u32::from(d0) * 100 + u32::from(d1) * 10 + u32::from(d2);
+    Some((u8::try_from(v).ok()?, pos + 3))
 }
 
 fn expect(b: &[u8], pos: usize, c: u8) -> Option<usize> {
@@ -569,19 +565,22 @@ fn expect(b: &[u8], pos: usize, c: u8) -> Option<usize> {
 fn read_groups(b: &[u8], mut pos: usize, groups: &mut [u16]) -> (usize, bool, usize) {
     let limit = groups.len();
     for i in 0..limit {
-        let after_sep = if i > 0 { expect(b, pos, b':') } else { Some(pos) };
-        if i + 1 < limit {
-            if let Some(([o1, o2, o3, o4], next)) = after_sep.and_then(|p| read_ipv4(b, p)) {
+        let Some(at) = (if i > 0 { expect(b, pos, b':') } else { Some(pos) }) else { return (i, false, pos) };
+        let group = read_group(b, at);
+        // `std` tries an IPv4 address first. One can only start here if its first octet, read as
+        // a hex group, stops at a `.`: elsewhere the attempt would fail, so it is skipped.
+        if i + 1 < limit && group.is_some_and(|(_, end)| b.get(end) == Some(&b'.')) {
+            if let Some(([o1, o2, o3, o4], next)) = read_ipv4(b, at) {
                 if let Some([g1, g2]) = groups.get_mut(i..i + 2) {
                     (*g1, *g2) = (u16::from_be_bytes([o1, o2]), u16::from_be_bytes([o3, o4]));
                 }
                 return (i + 2, true, next);
             }
         }
-        match after_sep.and_then(|p| read_number(b, p, true, 4, true)) {
+        match group {
             Some((g, next)) => {
                 if let Some(slot) = groups.get_mut(i) {
-                    *slot = g as u16;
+                    *slot = g;
                 }
                 pos = next;
             }
@@ -882,6 +881,13 @@ mod tests {
             for text in [format!("{octet}.1.2.3"), format!("1.2.3.{octet}"), format!("1.{octet}.3.4"), format!("{octet}.{octet}.{octet}.{octet}")] {
                 assert_eq!(parse_ipv4(text.as_bytes()), text.parse::<Ipv4Addr>().ok(), "{text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn hex_digit_matches_char() {
+        for c in 0..=255u8 {
+            assert_eq!(hex_digit(c), char::from(c).to_digit(16).map(|d| d as u16), "{c:#x}");
         }
     }
 

@@ -183,23 +183,17 @@ pub fn is_fqdn(s: &str) -> bool {
     if n.is_empty() || n.len() > 253 {
         return false;
     }
-    let mut label = 0usize;
-    for b in n.bytes() {
-        if b == b'.' {
-            if label == 0 {
-                return false;
-            }
-            label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-            label += 1;
-            if label > 63 {
-                return false;
-            }
-        } else {
+    let mut start = 0usize;
+    loop {
+        let end = find_byte(n.as_bytes(), start, b'.').unwrap_or(n.len());
+        if !n.get(start..end).is_some_and(|label| label.len() <= 63 && all(label, F_LABEL)) {
             return false;
         }
+        if end == n.len() {
+            return true;
+        }
+        start = end + 1;
     }
-    label > 0
 }
 
 /// The candidate type after `typ`.
@@ -274,6 +268,13 @@ impl<'a> TypRef<'a> {
     }
 
     pub fn parse(s: &'a str) -> TypRef<'a> {
+        // Browsers write the lowercase spelling: an exact match first.
+        match s {
+            "host" => return TypRef::Host,
+            "srflx" => return TypRef::Srflx,
+            "relay" => return TypRef::Relay,
+            _ => {}
+        }
         if s.eq_ignore_ascii_case("host") {
             TypRef::Host
         } else if s.eq_ignore_ascii_case("srflx") {
@@ -593,6 +594,7 @@ pub(crate) const F_ICE: u8 = 4; // ALPHA / DIGIT / "+" / "/"
 pub(crate) const F_GRAPHIC: u8 = 8; // VCHAR (%x21-7E)
 pub(crate) const F_BAD: u8 = 16; // ASCII control character (never allowed in a field)
 pub(crate) const F_NONASCII: u8 = 32;
+pub(crate) const F_LABEL: u8 = 64; // ALPHA / DIGIT / "-" / "_" (a DNS label, as browsers' mDNS names use)
 
 pub(crate) static BYTE_FLAGS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -620,6 +622,9 @@ pub(crate) static BYTE_FLAGS: [u8; 256] = {
         if c >= 0x80 {
             f |= F_NONASCII;
         }
+        if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            f |= F_LABEL;
+        }
         t[b] = f;
         b += 1;
     }
@@ -632,18 +637,65 @@ fn all(s: &str, flag: u8) -> bool {
     !s.is_empty() && s.bytes().all(|b| BYTE_FLAGS[b as usize] & flag != 0)
 }
 
+/// `all(s, F_ICE)`, eight bytes at once when they are digits (as Chromium's foundations are).
+#[inline(always)]
+fn is_foundation_text(s: &str) -> bool {
+    match s.as_bytes().split_at_checked(8) {
+        Some((first, rest)) if eight_digits(first).1 => rest.iter().all(|&b| BYTE_FLAGS[b as usize] & F_ICE != 0),
+        _ => all(s, F_ICE),
+    }
+}
+
 /// The value of 1..=`max_len` decimal digits.
 #[inline(always)]
 fn number(s: &str, max_len: usize) -> Option<u64> {
-    if s.is_empty() || s.len() > max_len {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > max_len {
         return None;
     }
-    s.bytes().try_fold(0u64, |v, b| {
-        if BYTE_FLAGS[b as usize] & F_DIGIT == 0 {
-            return None;
-        }
-        v.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
+    if b.len() > 19 {
+        // Only a 20-digit priority can overflow a u64.
+        return b.iter().try_fold(0u64, |v, &c| v.checked_mul(10)?.checked_add(u64::from(digit(c)?)));
+    }
+    // Up to 19 digits cannot overflow: no checks per digit, one verdict at the end.
+    let (mut v, mut all_digits) = (0u64, true);
+    let mut eights = b.chunks_exact(8);
+    for chunk in &mut eights {
+        let (value, digits) = eight_digits(chunk);
+        v = v.wrapping_mul(100_000_000).wrapping_add(value);
+        all_digits &= digits;
+    }
+    for &c in eights.remainder() {
+        let d = c.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    all_digits.then_some(v)
+}
+
+/// Eight bytes read as decimal digits at once: their value, and whether all eight are digits
+/// (the value means nothing when they are not). Priorities and foundations are ten digits or so.
+#[inline(always)]
+fn eight_digits(chunk: &[u8]) -> (u64, bool) {
+    const ZEROS: u64 = u64::from_ne_bytes([b'0'; 8]);
+    const HIGH_NIBBLES: u64 = u64::from_ne_bytes([0xf0; 8]);
+    let w = chunk.try_into().map_or(0, u64::from_le_bytes);
+    // A digit is 0x30..=0x39: high nibble 3, and low nibble + 6 still below 16 (no carry leaves a byte).
+    let digits = w & HIGH_NIBBLES == ZEROS && w.wrapping_add(u64::from_ne_bytes([6; 8])) & HIGH_NIBBLES == ZEROS;
+    // The first digit is the lowest byte: combine neighbours into 2-, 4-, then 8-digit values.
+    let d = w.wrapping_sub(ZEROS);
+    // (Wrapping: bytes that are not digits must not panic a debug build; their value is unused.)
+    let d = d.wrapping_mul(10).wrapping_add(d >> 8) & 0x00ff_00ff_00ff_00ff;
+    let d = d.wrapping_mul(100).wrapping_add(d >> 16) & 0x0000_ffff_0000_ffff;
+    let d = d.wrapping_mul(10_000).wrapping_add(d >> 32) & 0x0000_0000_ffff_ffff;
+    (d, digits)
+}
+
+/// The value of one decimal digit.
+#[inline(always)]
+fn digit(c: u8) -> Option<u8> {
+    let d = c.wrapping_sub(b'0');
+    (d < 10).then_some(d)
 }
 
 /// The error for an extension name `n` at the end of the line, with no value after it.
@@ -665,25 +717,47 @@ pub(crate) fn kw(s: &str, keyword: &str) -> bool {
     s.len() == keyword.len() && s.as_bytes().iter().zip(keyword.as_bytes()).all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
-/// The first `c` at or after `from`, eight bytes at a time.
+/// The first `c` at or after `from`, sixteen bytes at a time, then eight, then one.
 #[inline]
 pub(crate) fn find_byte(b: &[u8], from: usize, c: u8) -> Option<usize> {
+    find_byte_inlined(b, from, c)
+}
+
+/// [`find_byte`], always inlined: for the SDP line splitter only. Every inlined copy costs Wasm
+/// size (about 8 KB when it was inlined everywhere); native builds inline `find_byte` into the
+/// field cursor on their own.
+#[inline(always)]
+pub(crate) fn find_byte_inlined(b: &[u8], from: usize, c: u8) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let pattern = ONES * u64::from(c);
+    // The high bit of each `c` in an eight-byte chunk is set (and maybe of bytes after the
+    // first, but only the lowest set bit is ever used).
+    let hits = |chunk: &[u8]| {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes) ^ pattern;
+        word.wrapping_sub(ONES) & !word & HIGHS
+    };
+    let first = |hits: u64| (hits.trailing_zeros() / 8) as usize;
     let rest = b.get(from..)?;
-    let mut chunks = rest.chunks_exact(8);
+    let mut pairs = rest.chunks_exact(16);
     let mut at = from;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().ok()?) ^ pattern;
-        // The high bit of each zero byte is set (and maybe of bytes after the first, which is all we use).
-        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
-        if zeros != 0 {
-            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+    for pair in &mut pairs {
+        let (lo, hi) = pair.split_at(8);
+        let (lo, hi) = (hits(lo), hits(hi));
+        if lo | hi != 0 {
+            return Some(at + if lo != 0 { first(lo) } else { 8 + first(hi) });
         }
-        at += 8;
+        at += 16;
     }
-    chunks.remainder().iter().position(|&x| x == c).map(|i| at + i)
+    let mut tail = pairs.remainder();
+    if let (Some(lo), Some(after)) = (tail.get(..8), tail.get(8..)) {
+        let lo = hits(lo);
+        if lo != 0 {
+            return Some(at + first(lo));
+        }
+        (at, tail) = (at + 8, after);
+    }
+    tail.iter().position(|&x| x == c).map(|i| at + i)
 }
 
 /// One field, and its byte offset in the whole input.
@@ -715,39 +789,38 @@ impl Tok<'_> {
 
 /// Splits a candidate body on single spaces, one field at a time.
 struct Cursor<'a> {
-    body: &'a str,
-    /// Offset of `body` in the input.
-    base: usize,
-    /// Start of the next field in `body`.
-    off: usize,
-    done: bool,
+    /// The fields not read yet, `None` after the last one.
+    rest: Option<&'a str>,
+    /// Offset of `rest` in the input.
+    at: usize,
+    /// Offset of the end of the body in the input.
+    end: usize,
 }
 
 impl<'a> Cursor<'a> {
+    fn new(body: &'a str, base: usize) -> Cursor<'a> {
+        Cursor { rest: Some(body), at: base, end: base + body.len() }
+    }
+
     #[inline(always)]
     fn token(&mut self) -> Option<Tok<'a>> {
-        if self.done {
-            return None;
-        }
-        let (b, start) = (self.body.as_bytes(), self.off);
-        let end = match find_byte(b, start, b' ') {
-            Some(space) => {
-                self.off = space + 1;
-                space
-            }
-            None => {
-                self.done = true;
-                b.len()
-            }
+        let (rest, at) = (self.rest?, self.at);
+        let Some(space) = find_byte(rest.as_bytes(), 0, b' ') else {
+            self.rest = None;
+            return Some(Tok { text: rest, at });
         };
-        // A space is ASCII, so both ends are char boundaries.
-        Some(Tok { text: self.body.get(start..end)?, at: self.base + start })
+        // A space is ASCII, so both sides of it are char boundaries. (`split_at_checked` is inlined
+        // where `get(range)` was a call, and every field of every candidate comes through here.)
+        let (text, after) = rest.split_at_checked(space)?;
+        self.rest = after.split_at_checked(1).map(|(_, next)| next);
+        self.at = at + space + 1;
+        Some(Tok { text, at })
     }
 
     /// The next field, `MissingField(what)` at the end of the line.
     #[inline(always)]
     fn field(&mut self, what: &'static str) -> Result<Tok<'a>, ParseError> {
-        self.token().ok_or((self.base + self.body.len(), CandidateErrorKind::MissingField(what)))
+        self.token().ok_or((self.end, CandidateErrorKind::MissingField(what)))
     }
 }
 
@@ -781,11 +854,11 @@ pub(crate) fn parse_head(input: &str, stop: fn(&AddrRef<'_>) -> bool) -> Result<
     if body.is_empty() {
         return Err((base, K::Empty));
     }
-    let mut cur = Cursor { body, base, off: 0, done: false };
+    let mut cur = Cursor::new(body, base);
     let canonical_number = |t: &Tok<'_>| t.text.len() == 1 || !t.text.starts_with('0');
 
     let t = cur.field("foundation")?;
-    t.check(t.text.len() <= 32 && all(t.text, F_ICE), K::BadFoundation)?;
+    t.check(t.text.len() <= 32 && is_foundation_text(t.text), K::BadFoundation)?;
     let foundation = t.text;
     let t = cur.field("component id")?;
     let component = number(t.text, 10).and_then(|v| u32::try_from(v).ok());
@@ -880,7 +953,9 @@ impl<'a> CandidateRef<'a> {
             }
             3 if kw(n, "typ") => return Err((name.at, K::DuplicateField("typ"))),
             _ => {
-                if !all(n, F_TOKEN) {
+                // The names browsers write, spelled as they write them, are tokens: no need to look at each byte.
+                let common = matches!(n, "generation" | "ufrag" | "network-id" | "network-cost");
+                if !common && !all(n, F_TOKEN) {
                     return Err((name.at, K::BadExtension));
                 }
                 // VCHAR, or UTF-8 text without whitespace/control characters.
@@ -1038,6 +1113,70 @@ mod tests {
         let c = p("candidate:1 1 udp 5 1.2.3.4 1 typ srflx generation 0 RADDR 10.0.0.1 rport 9");
         assert_eq!(c.raddr.unwrap().as_text(), "10.0.0.1");
         assert_eq!(c.extensions, vec![("generation".to_string(), "0".to_string())]);
+    }
+
+    #[test]
+    fn is_fqdn_follows_its_definition() {
+        // The definition, spelled out byte by byte (is_fqdn reads labels through the flag table).
+        let plain = |s: &str| {
+            let n = s.strip_suffix('.').unwrap_or(s);
+            !n.is_empty()
+                && n.len() <= 253
+                && n.split('.').all(|l| (1..=63).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        };
+        let alphabet = ["a", "Z", "0", "-", "_", ".", ":", " ", "\u{e9}"];
+        let mut cases: Vec<String> = vec![String::new()];
+        for _ in 0..5 {
+            cases = cases.iter().flat_map(|c| alphabet.iter().map(move |a| format!("{c}{a}"))).chain(cases.iter().cloned()).collect();
+            cases.sort();
+            cases.dedup();
+        }
+        for label in [62, 63, 64] {
+            for total in [251, 252, 253, 254] {
+                let l = "x".repeat(label);
+                let mut name = String::new();
+                while name.len() + label < total {
+                    name += &l;
+                    name.push('.');
+                }
+                name += &"y".repeat(total - name.len());
+                cases.extend([name.clone(), format!("{name}."), format!("{name}.."), format!(".{name}")]);
+            }
+        }
+        for s in &cases {
+            assert_eq!(is_fqdn(s), plain(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn number_matches_a_plain_reading() {
+        let plain = |s: &str, max_len: usize| -> Option<u64> {
+            if s.is_empty() || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        };
+        let mut cases: Vec<String> = Vec::new();
+        for len in 1..=21 {
+            let digits: String = "98765432109876543210".chars().cycle().take(len).collect();
+            cases.push(digits.clone());
+            cases.push("9".repeat(len));
+            cases.push("0".repeat(len));
+            // One byte that is not a digit, at every position, from just below `0` to far above `9`.
+            for at in 0..len {
+                for bad in ['/', ':', 'a', ' ', '\u{7f}', '\u{ff}'] {
+                    let mut t: Vec<char> = digits.chars().collect();
+                    t[at] = bad;
+                    cases.push(t.into_iter().collect());
+                }
+            }
+        }
+        cases.extend(["18446744073709551615", "18446744073709551616", "99999999999999999999", ""].map(String::from));
+        for s in &cases {
+            for max_len in [1, 5, 10, 19, 20] {
+                assert_eq!(number(s, max_len), plain(s, max_len), "{s:?} {max_len}");
+            }
+        }
     }
 
     #[test]

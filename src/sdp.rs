@@ -18,8 +18,8 @@
 //! `127.0.0.1` / `0.0.0.0` there, never a real address). `a=remote-candidates` (ICE-lite only, never
 //! produced by browsers) is not rewritten. The filter is idempotent, and `off` returns the input unchanged.
 
-use crate::candidate::{find_byte, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
-use crate::verdict::{decide, hides_ref, scrub_placeholder, Decision, Facts, Mode};
+use crate::candidate::{find_byte, find_byte_inlined, is_empty_candidate, parse_head, parse_ref_lite, AddrRef, CandidateErrorKind, CandidateRef};
+use crate::verdict::{decide_head, decide_related, hides_ref, scrub_placeholder, Decision, Facts, Mode};
 use std::net::IpAddr;
 
 /// The filtered SDP and what was done to it.
@@ -59,7 +59,7 @@ impl Lines<'_> {
         if start >= b.len() {
             return None;
         }
-        let (content_end, end) = match find_byte(b, start, b'\n') {
+        let (content_end, end) = match find_byte_inlined(b, start, b'\n') {
             Some(lf) if lf > start && b.get(lf - 1) == Some(&b'\r') => (lf - 1, lf + 1),
             Some(lf) => (lf, lf + 1),
             None => (b.len(), b.len()),
@@ -78,12 +78,14 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
+#[inline]
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
     // The exact spelling first: it is what browsers write, and a plain compare is cheaper.
     s.starts_with(prefix) || s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Is this line an `a=candidate:` attribute?
+#[inline]
 pub fn is_candidate_line(content: &str) -> bool {
     starts_with_ci(content, "a=candidate:")
 }
@@ -100,17 +102,16 @@ pub struct ConnField<'a> {
 
 impl<'a> ConnField<'a> {
     pub fn parse(s: &'a str) -> Option<ConnField<'a>> {
-        let mut it = s.split(' ');
-        let nettype = it.next()?;
-        let addrtype = it.next()?;
-        let full = it.next()?;
-        if it.next().is_some() || nettype.is_empty() || addrtype.is_empty() {
+        // Exactly three fields, split on single spaces; the first two not empty.
+        let b = s.as_bytes();
+        let first = find_byte(b, 0, b' ')?;
+        let second = find_byte(b, first + 1, b' ')?;
+        if first == 0 || second == first + 1 || find_byte(b, second + 1, b' ').is_some() {
             return None;
         }
-        let (addr_text, suffix) = match full.find('/') {
-            Some(i) => full.split_at(i),
-            None => (full, ""),
-        };
+        // Spaces and `/` are ASCII: every cut is on a char boundary.
+        let (nettype, addrtype, full) = (s.get(..first)?, s.get(first + 1..second)?, s.get(second + 1..)?);
+        let (addr_text, suffix) = full.split_at_checked(find_byte(full.as_bytes(), 0, b'/').unwrap_or(full.len()))?;
         let addr = AddrRef::parse(addr_text)?;
         Some(ConnField { nettype, addrtype, addr, suffix })
     }
@@ -128,8 +129,8 @@ impl<'a> ConnField<'a> {
 /// Splits `a=rtcp:` content into (port text, optional connection field text).
 pub fn rtcp_parts(content: &str) -> (&str, Option<&str>) {
     let rest = content.get("a=rtcp:".len()..).unwrap_or("");
-    match rest.split_once(' ') {
-        Some((port, conn)) => (port, Some(conn)),
+    match find_byte(rest.as_bytes(), 0, b' ') {
+        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..)),
         None => (rest, None),
     }
 }
@@ -216,7 +217,7 @@ fn type_field_may_be_relay(content: &str) -> bool {
     !typ_kw.eq_ignore_ascii_case("typ") || typ.eq_ignore_ascii_case("relay")
 }
 
-/// What happens to one `a=candidate:` line: [`decide`] on the strict parse, unparseable lines removed.
+/// What happens to one `a=candidate:` line: [`decide`](crate::verdict::decide) on the strict parse, unparseable lines removed.
 fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
     if mode == Mode::Disable {
         // Every non-empty candidate goes, parseable or not: no need to parse.
@@ -234,14 +235,14 @@ fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
         Err((_, CandidateErrorKind::Empty)) => return CandAction::Keep(None),
         Err(_) => return CandAction::Remove,
     };
-    // Whether `decide` drops depends on the type and address alone, and a bad field later in the
-    // line removes it too: a drop decided here stands whatever the rest of the line holds.
-    if let Decision::Drop(_) = decide(mode, &Facts::from(&head.c)) {
+    // A drop decided by the type and address stands whatever the rest of the line holds (a bad
+    // field later in the line removes it too), so the rest is read only for the candidates that stay.
+    let Ok(allowed) = decide_head(mode, head.c.typ, &head.c.address) else {
         return CandAction::Remove;
-    }
+    };
     let printed = head.printed;
     match head.finish() {
-        Ok(c) => match decide(mode, &Facts::from(&c)) {
+        Ok(c) => match decide_related(mode, &Facts::from(&c), allowed) {
             Decision::Allow(_) => CandAction::Keep(Some(c.address)),
             Decision::Drop(_) => CandAction::Remove,
             Decision::ScrubRelated(_) => CandAction::Rewrite(c, printed),

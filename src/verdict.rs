@@ -197,44 +197,58 @@ fn related_is_scrubbed(c: &Facts<'_>) -> bool {
     c.raddr.map_or(true, |a| a.is_unspecified()) && c.rport.map_or(true, |p| p == 0)
 }
 
-/// The verdict logic on the borrowed candidate (shared by [`judge`] and the SDP filter).
+/// The verdict logic on the borrowed candidate (shared by [`judge`] and the SDP filter):
+/// [`decide_head`], then [`decide_related`] for a candidate it does not drop.
 pub fn decide(mode: Mode, c: &Facts<'_>) -> Decision {
+    match decide_head(mode, c.typ, &c.address) {
+        Err(reason) => Decision::Drop(reason),
+        Ok(allowed) => decide_related(mode, c, allowed),
+    }
+}
+
+/// What the type and the address alone decide: `Err(reason)` drops the candidate whatever else it
+/// holds; `Ok(reason)` is why it is allowed, unless [`decide_related`] scrubs its related address.
+/// (The SDP filter asks this before it reads the rest of a candidate line.)
+pub fn decide_head(mode: Mode, typ: TypRef<'_>, address: &AddrRef<'_>) -> Result<Reason, Reason> {
     match mode {
-        Mode::Off => return Decision::Allow(Reason::ModeOff),
-        Mode::Disable => return Decision::Drop(Reason::Disabled),
+        Mode::Off => return Ok(Reason::ModeOff),
+        Mode::Disable => return Err(Reason::Disabled),
         _ => {}
     }
-    if matches!(c.typ, TypRef::Other(_)) {
-        return Decision::Drop(Reason::UnknownType);
+    if matches!(typ, TypRef::Other(_)) {
+        return Err(Reason::UnknownType);
     }
     match mode {
         Mode::HideLocal => {
-            if hides_ref(mode, &c.address) {
-                return Decision::Drop(Reason::HiddenAddress);
+            if hides_ref(mode, address) {
+                return Err(Reason::HiddenAddress);
             }
-            if c.raddr.is_some_and(|r| hides_ref(mode, &r)) {
-                return Decision::ScrubRelated(Reason::HiddenRelatedAddress);
-            }
-            if c.address.is_mdns() {
-                Decision::Allow(Reason::MdnsName)
-            } else {
-                Decision::Allow(Reason::GlobalAddress)
-            }
+            Ok(if address.is_mdns() { Reason::MdnsName } else { Reason::GlobalAddress })
         }
         Mode::ProxyOnly => {
-            if c.typ != TypRef::Relay {
-                return Decision::Drop(Reason::NotRelay);
+            if typ != TypRef::Relay {
+                return Err(Reason::NotRelay);
             }
-            if hides_ref(Mode::HideLocal, &c.address) {
-                return Decision::Drop(Reason::HiddenAddress);
+            if hides_ref(Mode::HideLocal, address) {
+                return Err(Reason::HiddenAddress);
             }
-            if related_is_scrubbed(c) {
-                Decision::Allow(Reason::RelayCandidate)
-            } else {
-                Decision::ScrubRelated(Reason::HiddenRelatedAddress)
-            }
+            Ok(Reason::RelayCandidate)
         }
-        Mode::Off | Mode::Disable => Decision::Allow(Reason::ModeOff), // handled above
+        Mode::Off | Mode::Disable => Ok(Reason::ModeOff), // handled above
+    }
+}
+
+/// The rest of [`decide`] for a candidate [`decide_head`] allowed (with reason `allowed`): does its related address need scrubbing?
+pub fn decide_related(mode: Mode, c: &Facts<'_>, allowed: Reason) -> Decision {
+    let scrub = match mode {
+        Mode::HideLocal => c.raddr.is_some_and(|r| hides_ref(mode, &r)),
+        Mode::ProxyOnly => !related_is_scrubbed(c),
+        Mode::Off | Mode::Disable => false,
+    };
+    if scrub {
+        Decision::ScrubRelated(Reason::HiddenRelatedAddress)
+    } else {
+        Decision::Allow(allowed)
     }
 }
 
