@@ -118,7 +118,11 @@
   const ours = new WS(); // events this layer dispatched (pass our own capture listener)
   const reports = new WM(); // RTCStatsReport -> filtered Map of its entries
   const covered = new WS(); // realms (their Function constructor) already wrapped by this instance
-  const verdictCache = new M(); // candidate string -> verdict, for the synchronous RTCIceTransport getters
+  let verdictCache = new M(); // candidate string -> verdict, for the synchronous RTCIceTransport getters
+  // The mode of the last reply, and a count of mode changes seen: a change empties every cache of verdicts
+  // and filtered SDPs (they were judged under the old mode).
+  let replyMode = null;
+  let epoch = 0;
   let channel = null; // the detached node shared with isolated.js, or null (fail closed)
   let selfTestCtor = null; // { Wrapper, realm } of this window: what the popup self-test gathers through
 
@@ -200,6 +204,13 @@
     const id = nextId;
     nextId += 1;
     const settle = (reply) => {
+      if (reply && typeof reply === 'object' && hasOwn(reply, 'mode') && typeof reply.mode === 'string' && reply.mode !== replyMode) {
+        if (replyMode !== null) {
+          epoch += 1;
+          verdictCache = new M();
+        }
+        replyMode = reply.mode;
+      }
       for (let i = 0; i < b.waiters.n; i += 1) {
         const w = b.waiters[i];
         let r = null;
@@ -409,7 +420,8 @@
       head: 0,
       tail: 0,
       gathering: 'new',
-      sdpByNative: new M(), // native local SDP -> core-filtered SDP
+      sdpByNative: new M(), // native local SDP -> core-filtered SDP (of `sdpEpoch`)
+      sdpEpoch: epoch,
       lastKey: null,
       lastFiltered: null,
       handlers: { __proto__: null }, // event type -> { h: the page's on<type> handler, l: our listener that calls it }
@@ -434,8 +446,18 @@
     return st;
   }
 
+  /** Forgets this connection's filtered SDPs if the mode changed since they were judged. */
+  function sdpsOfThisMode(st) {
+    if (st.sdpEpoch === epoch) return;
+    st.sdpEpoch = epoch;
+    st.sdpByNative = new M();
+    st.lastKey = null;
+    st.lastFiltered = null;
+  }
+
   function rememberSdp(st, native, filtered) {
     if (typeof native !== 'string' || typeof filtered !== 'string') return;
+    sdpsOfThisMode(st);
     if (mapSize(st.sdpByNative) > 32) st.sdpByNative = new M();
     mapSet(st.sdpByNative, native, filtered);
     st.lastKey = sdpWithoutCandidates(native);
@@ -527,6 +549,13 @@
   function withSdp(pc, st, entry, done) {
     entry.nativeSdp = nativeLocalSdp(pc, st);
     if (!entry.nativeSdp) { done(); return; }
+    // The end of gathering usually finds the SDP the last candidate already had filtered: no request.
+    sdpsOfThisMode(st);
+    if (mapHas(st.sdpByNative, entry.nativeSdp)) {
+      entry.filteredSdp = mapGet(st.sdpByNative, entry.nativeSdp);
+      done();
+      return;
+    }
     promiseThen(ask('sdps', entry.nativeSdp), (f) => {
       entry.filteredSdp = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : null;
       done();
@@ -559,6 +588,7 @@
     const st = wmGet(pcs, pc);
     let out;
     if (st) {
+      sdpsOfThisMode(st);
       if (mapHas(st.sdpByNative, sdp)) out = mapGet(st.sdpByNative, sdp);
       else if (st.lastFiltered !== null && st.lastKey === sdpWithoutCandidates(sdp)) out = st.lastFiltered;
       else {
