@@ -326,24 +326,19 @@ pub fn filter_sdp(mode: Mode, sdp: &str) -> SdpFiltered {
     if mode == Mode::Off {
         return SdpFiltered { sdp: sdp.to_string(), removed: 0, rewritten: 0 };
     }
-    let mut relays = KeptRelays::default();
     // proxy-only needs the kept relays before it meets the c= lines above them: decide every
     // candidate once up front and replay the decisions in the writing pass.
     let mut cached: Vec<CandAction<'_>> = Vec::new();
-    if mode == Mode::ProxyOnly {
-        let mut section = 0usize;
-        for (content, _) in lines(sdp) {
-            if content.starts_with("m=") {
-                section += 1;
-            } else if is_candidate_line(content) {
-                let action = candidate_action(mode, content);
-                if let Some(a) = action.kept_address() {
-                    relays.list.push((section, a));
-                }
-                cached.push(action);
-            }
-        }
-    }
+    let relays = if mode == Mode::ProxyOnly {
+        KeptRelays::collect(sdp, |content| {
+            let action = candidate_action(mode, content);
+            let kept = action.kept_address();
+            cached.push(action);
+            kept
+        })
+    } else {
+        KeptRelays::default()
+    };
     let mut cached = cached.into_iter();
 
     let mut out = Splicer { src: sdp, out: String::with_capacity(sdp.len() + 64), copied: 0 };
