@@ -86,20 +86,22 @@ async function firefoxPair() {
 }
 const pairFor = (name) => (name === 'chromium' ? chromiumPair() : firefoxPair());
 
-/** Runs `fn(driver, i, label)` alternately on A and B, `n` times each (A B A B …), after `warm` untimed rounds. */
-async function interleave(pair, n, fn, { warm = 1 } = {}) {
-  const A = [];
-  const B = [];
+/**
+ * Runs `fn(driver, i)` on each browser of `drivers` (`{ key: driver }`) in turn, `n` rounds (A B … A B …),
+ * after `warm` untimed rounds, so every browser sees the same machine load. Returns `{ key: [results] }`.
+ */
+async function rotate(drivers, n, fn, { warm = 1 } = {}) {
+  const got = Object.fromEntries(Object.keys(drivers).map((k) => [k, []]));
   for (let i = -warm; i < n; i++) {
-    const ra = await fn(pair.a, i, 'with');
-    const rb = await fn(pair.b, i, 'without');
-    if (i >= 0) {
-      A.push(ra);
-      B.push(rb);
+    for (const [k, d] of Object.entries(drivers)) {
+      const r = await fn(d, i);
+      if (i >= 0) got[k].push(r);
     }
   }
-  return { A, B };
+  return got;
 }
+/** `rotate` over IceVeil (A) and the plain browser (B) of a pair. */
+const interleave = (pair, n, fn, opts) => rotate({ A: pair.a, B: pair.b }, n, fn, opts);
 const pick = (xs, k) => xs.map((x) => x?.[k]);
 
 /**
@@ -139,26 +141,22 @@ async function frames(site, name) {
       }
     }
     // One rotation (B A F M, B A F M, …) so every browser sees the same machine load.
-    const order = [['B', pair.b], ['A', pair.a], ['F', floor], ['M', floorMain]];
-    const got = { A: [], B: [], F: [], M: [] };
-    for (let i = -2; i < n; i++) {
-      for (const [k, d] of order) {
-        const before = d.cdp ? await d.cdp.send('Performance.getMetrics') : null;
-        await d.goto(`${site.origin}/frames50.html?r=${i}`);
-        const nav = await d.eval(() => {
-          const e = performance.getEntriesByType('navigation')[0];
-          return { load: e.loadEventEnd, frames: window.frames.length };
-        });
-        if (nav.frames !== 50) throw new Error(`expected 50 frames, saw ${nav.frames}`);
-        if (d.cdp) {
-          const after = await d.cdp.send('Performance.getMetrics');
-          const m = (r, key) => r.metrics.find((x) => x.name === key)?.value ?? 0;
-          const ds = m(after, 'ScriptDuration') - m(before, 'ScriptDuration');
-          nav.script = ds >= 0 ? ds * 1000 : m(after, 'ScriptDuration') * 1000;
-        }
-        if (i >= 0) got[k].push(nav);
+    const got = await rotate({ B: pair.b, A: pair.a, F: floor, M: floorMain }, n, async (d, i) => {
+      const before = d.cdp ? await d.cdp.send('Performance.getMetrics') : null;
+      await d.goto(`${site.origin}/frames50.html?r=${i}`);
+      const nav = await d.eval(() => {
+        const e = performance.getEntriesByType('navigation')[0];
+        return { load: e.loadEventEnd, frames: window.frames.length };
+      });
+      if (nav.frames !== 50) throw new Error(`expected 50 frames, saw ${nav.frames}`);
+      if (d.cdp) {
+        const after = await d.cdp.send('Performance.getMetrics');
+        const m = (r, key) => r.metrics.find((x) => x.name === key)?.value ?? 0;
+        const ds = m(after, 'ScriptDuration') - m(before, 'ScriptDuration');
+        nav.script = ds >= 0 ? ds * 1000 : m(after, 'ScriptDuration') * 1000;
       }
-    }
+      return nav;
+    }, { warm: 2 });
     const load = (k) => median(pick(got[k], 'load'));
     const spread = (k) => iqr(pick(got[k], 'load'));
     const oursRatio = load('A') / load('B');
