@@ -190,7 +190,7 @@
   function ask(kind, value) {
     if (!channel) return resolved(null);
     if (!batch) {
-      batch = { __proto__: null, counted: list(), extra: list(), sdps: list(), addresses: list(), waiters: list() };
+      batch = newBatch();
       const b = batch;
       microtask(() => { batch = null; send(b); });
     }
@@ -200,10 +200,37 @@
     return new P((resolve) => push(batch.waiters, { __proto__: null, kind, index, resolve }));
   }
 
+  const newBatch = () => ({ __proto__: null, counted: list(), extra: list(), sdps: list(), addresses: list(), waiters: list() });
+
+  // Whether the last request was answered inside its own dispatchEvent: Firefox's isolated world judges
+  // with its local core synchronously once that core is ready. Then the synchronous getters ask the core
+  // when they read something not judged yet, and the event path need not filter SDP ahead of a read.
+  let syncReplies = false;
+  const PENDING = { __proto__: null };
+
+  /**
+   * One item asked on its own, for a synchronous getter: its reply item if the channel answered inside
+   * the dispatch, else PENDING (the reply still fills the verdict cache when it comes, and goes to `later`).
+   * Sends nothing and gives undefined unless the last request was answered synchronously.
+   */
+  function askNow(kind, value, later) {
+    if (!channel || !syncReplies) return undefined;
+    const b = newBatch();
+    push(b[kind], value);
+    let inside = true;
+    let now = PENDING;
+    push(b.waiters, { __proto__: null, kind, index: 0, resolve: (r) => { if (inside) now = r; else if (later) later(r); } });
+    send(b);
+    inside = false;
+    return now;
+  }
+
   function send(b) {
     const id = nextId;
     nextId += 1;
+    let judged = false; // a reply without error came
     const settle = (reply) => {
+      judged = reply !== null && typeof reply === 'object' && !hasOwn(reply, 'error');
       if (reply && typeof reply === 'object' && hasOwn(reply, 'mode') && typeof reply.mode === 'string' && reply.mode !== replyMode) {
         if (replyMode !== null) {
           epoch += 1;
@@ -233,7 +260,9 @@
     const body = `{"id":${id},"origin":${apply(jsonStringify, null, [String(W.location.origin)])},"candidates":${jsonStrings(b.counted)},"extra":${jsonStrings(b.extra)},"sdps":${jsonStrings(b.sdps)},"addresses":${jsonStrings(b.addresses)}}`;
     try {
       dispatch(channel, construct(CustomEventN, [REQ, { detail: body }]));
+      syncReplies = judged && !mapHas(waiting, id);
     } catch {
+      syncReplies = false;
       mapDelete(waiting, id);
       cancel(timer);
       settle(null);
@@ -342,6 +371,7 @@
 
   // ------------------------------------------------------------------ verdict helpers
   const verdictAction = (v) => (v && typeof v === 'object' && hasOwn(v, 'action') ? v.action : 'drop');
+  const isSdpReply = (f) => f !== null && typeof f === 'object' && typeof f.sdp === 'string';
   const rewritten = (v) => (hasOwn(v, 'candidate') && typeof v.candidate === 'string' ? v.candidate : null);
 
   /** The emergency SDP transform: no candidate lines, no address in c= or a=rtcp. Used only while no core-filtered copy exists. */
@@ -422,7 +452,8 @@
       gathering: 'new',
       sdpByNative: new M(), // native local SDP -> core-filtered SDP (of `sdpEpoch`)
       sdpEpoch: epoch,
-      lastKey: null,
+      lastNative: null, // the native SDP of lastFiltered
+      lastKey: null, // lastNative without candidates, computed at the first getter miss (off the event path)
       lastFiltered: null,
       handlers: { __proto__: null }, // event type -> { h: the page's on<type> handler, l: our listener that calls it }
       quiet: false, // the popup self-test's own connection: its candidates do not feed the badge
@@ -451,6 +482,7 @@
     if (st.sdpEpoch === epoch) return;
     st.sdpEpoch = epoch;
     st.sdpByNative = new M();
+    st.lastNative = null;
     st.lastKey = null;
     st.lastFiltered = null;
   }
@@ -460,8 +492,17 @@
     sdpsOfThisMode(st);
     if (mapSize(st.sdpByNative) > 32) st.sdpByNative = new M();
     mapSet(st.sdpByNative, native, filtered);
-    st.lastKey = sdpWithoutCandidates(native);
+    if (st.lastNative !== native) {
+      st.lastNative = native;
+      st.lastKey = null;
+    }
     st.lastFiltered = filtered;
+  }
+
+  /** The last filtered SDP's native text without candidates: what a newer native SDP of the same session matches. */
+  function sessionKey(st) {
+    if (st.lastKey === null && st.lastNative !== null) st.lastKey = sdpWithoutCandidates(st.lastNative);
+    return st.lastKey;
   }
 
   function nativeLocalSdp(pc, st) {
@@ -515,13 +556,15 @@
         withSdp(pc, st, entry, done);
         return;
       }
-      entry.nativeSdp = nativeLocalSdp(pc, st);
+      // A channel that answers synchronously filters the SDP when the page reads it; otherwise it is
+      // filtered now, so that a read in the page's handler finds the core's copy.
+      entry.nativeSdp = syncReplies ? null : nativeLocalSdp(pc, st);
       const verdictP = ask(st.quiet ? 'extra' : 'counted', text);
       const sdpP = entry.nativeSdp ? ask('sdps', entry.nativeSdp) : resolved(null);
       promiseThen(verdictP, (v) => {
         promiseThen(sdpP, (f) => {
           try {
-            entry.filteredSdp = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : null;
+            entry.filteredSdp = isSdpReply(f) ? f.sdp : null;
             const action = verdictAction(v);
             let out = null;
             if (action === 'allow') out = cand;
@@ -547,6 +590,7 @@
   }
 
   function withSdp(pc, st, entry, done) {
+    if (syncReplies) { done(); return; } // the getters ask the core when the page reads
     entry.nativeSdp = nativeLocalSdp(pc, st);
     if (!entry.nativeSdp) { done(); return; }
     // The end of gathering usually finds the SDP the last candidate already had filtered: no request.
@@ -557,7 +601,7 @@
       return;
     }
     promiseThen(ask('sdps', entry.nativeSdp), (f) => {
-      entry.filteredSdp = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : null;
+      entry.filteredSdp = isSdpReply(f) ? f.sdp : null;
       done();
     });
   }
@@ -590,12 +634,17 @@
     if (st) {
       sdpsOfThisMode(st);
       if (mapHas(st.sdpByNative, sdp)) out = mapGet(st.sdpByNative, sdp);
-      else if (st.lastFiltered !== null && st.lastKey === sdpWithoutCandidates(sdp)) out = st.lastFiltered;
       else {
-        // Not filtered yet: ask now (the next read gets the core's copy), show no candidate meanwhile.
-        promiseThen(ask('sdps', sdp), (f) => {
-          if (f && typeof f === 'object' && typeof f.sdp === 'string') rememberSdp(st, sdp, f.sdp);
-        });
+        // Not filtered yet: a synchronous channel answers now; else the next read gets the core's copy.
+        const keep = (f) => { if (isSdpReply(f)) rememberSdp(st, sdp, f.sdp); };
+        const now = askNow('sdps', sdp, keep);
+        if (now === undefined) promiseThen(ask('sdps', sdp), keep);
+        else if (now !== PENDING && isSdpReply(now)) {
+          keep(now);
+          out = now.sdp;
+        }
+        // Meanwhile: an older filtered SDP of the same session, else no candidate at all (below).
+        if (out === undefined && st.lastFiltered !== null && sessionKey(st) === sdpWithoutCandidates(sdp)) out = st.lastFiltered;
       }
     }
     if (out === undefined) out = sdpWithoutCandidates(sdp);
@@ -622,7 +671,7 @@
           }
           if (typeof sdp !== 'string' || strIndexOf(sdp, 'a=candidate') < 0) { resolve(d); return; }
           promiseThen(ask('sdps', sdp), (f) => {
-            const out = f && typeof f === 'object' && typeof f.sdp === 'string' ? f.sdp : sdpWithoutCandidates(sdp);
+            const out = isSdpReply(f) ? f.sdp : sdpWithoutCandidates(sdp);
             resolve(plain ? { type, sdp: out } : construct(realm.SessionDescription, [{ type, sdp: out }]));
           });
         } catch (err) {
@@ -705,10 +754,8 @@
     } catch {
       return null;
     }
-    if (!mapHas(verdictCache, text)) {
-      ask('extra', text);
-      return null;
-    }
+    if (!mapHas(verdictCache, text) && askNow('extra', text) === undefined) ask('extra', text);
+    if (!mapHas(verdictCache, text)) return null;
     const v = mapGet(verdictCache, text);
     const action = verdictAction(v);
     if (action === 'allow') return c;

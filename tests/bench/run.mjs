@@ -78,9 +78,12 @@ async function chromiumPair() {
   }
   return { a, b, close: () => Promise.all([a.close(), b.close()]) };
 }
+// Firefox rounds performance.now() to 1 ms by default; both browsers of a pair get the fine clock, so a
+// 1-2 ms difference is measured, not rounded into 0 or 2 ms.
+const FIREFOX_CLOCK = { 'privacy.reduceTimerPrecision': false };
 async function firefoxPair() {
-  const a = await launchFirefox();
-  const b = await launchFirefox({ extensions: [] });
+  const a = await launchFirefox({ prefs: FIREFOX_CLOCK });
+  const b = await launchFirefox({ extensions: [], prefs: FIREFOX_CLOCK });
   await sleep(1500); // the temporary add-on's event page and content-script registration settle
   return { a, b, close: () => Promise.all([a.close(), b.close()]) };
 }
@@ -116,7 +119,7 @@ async function launchFloor(name, worlds = ['ISOLATED', 'MAIN']) {
     host_permissions: ['<all_urls>'], content_scripts: worlds.map(cs),
     ...(name === 'firefox' ? { browser_specific_settings: { gecko: { id: `floor-${worlds.length}@iceveil.test` } } } : {}) }));
   for (const w of worlds) writeFileSync(join(dir, `${w}.js`), '// empty\n');
-  const d = name === 'chromium' ? await launchChromium({ extensions: [dir] }) : await launchFirefox({ extensions: [dir] });
+  const d = name === 'chromium' ? await launchChromium({ extensions: [dir] }) : await launchFirefox({ extensions: [dir], prefs: FIREFOX_CLOCK });
   const close = d.close;
   d.close = async () => {
     await close();

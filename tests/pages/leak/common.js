@@ -10,7 +10,13 @@ window.readAll = async function readAll(PC, { iceServers = [], timeoutMs = 5000,
       if (c && c.candidate) {
         out.candidates.push({ candidate: c.candidate, address: c.address, relatedAddress: c.relatedAddress, json: JSON.stringify(c.toJSON()) });
         out.order.push(`cand:${pc.iceGatheringState}`);
-      } else if (!c) { out.order.push(`end:${pc.iceGatheringState}`); clearTimeout(timer); setTimeout(resolve, 300); }
+      } else if (!c) {
+        out.order.push(`end:${pc.iceGatheringState}`);
+        // What a non-trickle app sends: the description read in the end-of-candidates handler.
+        out.sdpAtEnd = pc.localDescription ? pc.localDescription.sdp : '';
+        clearTimeout(timer);
+        setTimeout(resolve, 300);
+      }
     });
     pc.addEventListener('icegatheringstatechange', () => out.states.push(pc.iceGatheringState));
     pc.addEventListener('icecandidateerror', (e) => out.errors.push({ address: e.address, port: e.port, url: e.url }));
