@@ -50,7 +50,24 @@
   let core = null; // the glue (its functions) once the Wasm is instantiated
   let coreLoading = false;
 
+  let listening = false;
+  /** Settings changed: main.js forgets its verdicts and filtered SDPs, and asks again. */
+  function stale() {
+    if (channel) channel.dispatchEvent(new CustomEvent('iceveil:stale'));
+  }
+
   function warm() {
+    if (!listening) {
+      listening = true;
+      try {
+        api().runtime.onMessage.addListener((msg) => {
+          if (msg && msg.type === 'iceveil.stale') stale();
+          return undefined;
+        });
+      } catch {
+        // extension gone: requests fail, and main.js drops
+      }
+    }
     if (port || !isFirefox()) return;
     let p;
     try {
@@ -61,7 +78,10 @@
     port = p;
     p.onMessage.addListener((msg) => {
       if (port !== p || !msg || typeof msg !== 'object') return;
-      if (msg.stale === true) policy = null;
+      if (msg.stale === true) {
+        policy = null;
+        stale();
+      }
       if (msg.policy && typeof msg.policy.mode === 'string') policy = { mode: msg.policy.mode, excepted: msg.policy.excepted === true };
       if (msg.core && !core && !coreLoading) startCore(msg.core);
     });

@@ -17,6 +17,7 @@
   const REQ = 'iceveil:req';
   const RES = 'iceveil:res';
   const WARM = 'iceveil:warm'; // here -> isolated.js: the first RTCPeerConnection of this instance
+  const STALE = 'iceveil:stale'; // isolated.js -> here: settings changed, forget every verdict and filtered SDP
   const SELFTEST = 'iceveil:selftest'; // isolated.js -> here, on the private node only
   const SELFTEST_RES = 'iceveil:selftest-res';
 
@@ -123,6 +124,11 @@
   // and filtered SDPs (they were judged under the old mode).
   let replyMode = null;
   let epoch = 0;
+  /** The settings changed (told by isolated.js, or seen in a reply's mode): forget what was judged before. */
+  function newEpoch() {
+    epoch += 1;
+    verdictCache = new M();
+  }
   let channel = null; // the detached node shared with isolated.js, or null (fail closed)
   let selfTestCtor = null; // { Wrapper, realm } of this window: what the popup self-test gathers through
 
@@ -139,6 +145,7 @@
       if (!answered) return;
       addListener(node, RES, onResponse);
       addListener(node, SELFTEST, onSelfTest);
+      addListener(node, STALE, newEpoch);
       channel = node;
     } catch {
       channel = null;
@@ -229,14 +236,18 @@
     const id = nextId;
     nextId += 1;
     let judged = false; // a reply without error came
+    const sentIn = epoch;
     const settle = (reply) => {
       judged = reply !== null && typeof reply === 'object' && !hasOwn(reply, 'error');
+      let fresh = sentIn === epoch;
       if (reply && typeof reply === 'object' && hasOwn(reply, 'mode') && typeof reply.mode === 'string' && reply.mode !== replyMode) {
-        if (replyMode !== null) {
-          epoch += 1;
-          verdictCache = new M();
-        }
+        if (replyMode !== null) newEpoch();
         replyMode = reply.mode;
+        fresh = true;
+      } else if (!fresh && judged) {
+        // Asked before the settings changed and judged under the same mode: maybe under the old
+        // settings. Its verdicts deliver what was asked, but its SDPs are not kept (the next read asks again).
+        reply = { __proto__: null, verdicts: reply.verdicts, extra: reply.extra, addresses: reply.addresses, sdps: null };
       }
       for (let i = 0; i < b.waiters.n; i += 1) {
         const w = b.waiters[i];
@@ -245,7 +256,7 @@
           const key = w.kind === 'counted' ? 'verdicts' : w.kind;
           const arr = hasOwn(reply, key) ? reply[key] : null;
           r = arr && hasOwn(arr, w.index) ? arr[w.index] : null;
-          if ((w.kind === 'counted' || w.kind === 'extra') && r && typeof r === 'object') {
+          if ((w.kind === 'counted' || w.kind === 'extra') && r && typeof r === 'object' && fresh) {
             mapSet(verdictCache, b[w.kind][w.index], r);
           }
         }
@@ -518,7 +529,7 @@
     const realm = st.realm;
     const seq = st.tail;
     st.tail += 1;
-    const entry = { __proto__: null, ready: false, out: null, state: null, nativeSdp: null, filteredSdp: null };
+    const entry = { __proto__: null, ready: false, out: null, state: null, nativeSdp: null, filteredSdp: null, sdpEpoch: -1 };
     mapSet(st.queue, seq, entry);
     const done = () => { entry.ready = true; flush(pc, st); };
     const type = e.type;
@@ -565,6 +576,7 @@
         promiseThen(sdpP, (f) => {
           try {
             entry.filteredSdp = isSdpReply(f) ? f.sdp : null;
+            entry.sdpEpoch = epoch;
             const action = verdictAction(v);
             let out = null;
             if (action === 'allow') out = cand;
@@ -597,11 +609,13 @@
     sdpsOfThisMode(st);
     if (mapHas(st.sdpByNative, entry.nativeSdp)) {
       entry.filteredSdp = mapGet(st.sdpByNative, entry.nativeSdp);
+      entry.sdpEpoch = epoch;
       done();
       return;
     }
     promiseThen(ask('sdps', entry.nativeSdp), (f) => {
       entry.filteredSdp = isSdpReply(f) ? f.sdp : null;
+      entry.sdpEpoch = epoch;
       done();
     });
   }
@@ -612,7 +626,7 @@
       if (!entry || !entry.ready) return;
       mapDelete(st.queue, st.head);
       st.head += 1;
-      if (entry.filteredSdp !== null) rememberSdp(st, entry.nativeSdp, entry.filteredSdp);
+      if (entry.filteredSdp !== null && entry.sdpEpoch === epoch) rememberSdp(st, entry.nativeSdp, entry.filteredSdp);
       if (entry.state !== null) st.gathering = entry.state;
       if (entry.out) {
         wsAdd(ours, entry.out);

@@ -187,6 +187,12 @@ export async function activeWebTab() {
   return web.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0))[0] ?? null;
 }
 
+/** Sends `message` to every frame of every tab; frames where nothing listens are skipped. */
+export async function tellEveryFrame(message) {
+  const tabs = await ext.tabs.query({});
+  await Promise.all(tabs.map((t) => Promise.resolve(ext.tabs.sendMessage(t.id, message)).catch(() => {})));
+}
+
 /** Sends a message to IceVeil's content script in the top frame of a tab. */
 export async function sendToTab(tabId, message) {
   return ext.tabs.sendMessage(tabId, message, { frameId: 0 });

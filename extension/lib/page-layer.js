@@ -58,6 +58,7 @@ export async function handlePageMessage(message, sender, { wasm, settings }) {
 
 // ---------------------------------------------------------------- Firefox: local core in the frame
 export const PAGE_PORT = 'iceveil-page';
+const PAGE_STALE = 'iceveil.stale'; // to isolated.js in every frame that used WebRTC: settings changed
 const CORE_GLUE = 'pkg/iceveil-isolated.js';
 const CORE_WASM = 'pkg/iceveil_bg.wasm';
 const ports = new Map(); // port -> the origin whose policy it gets (null until its hello)
@@ -98,9 +99,15 @@ export function addPagePort(port, context) {
   });
 }
 
-/** Settings are changing: every frame stops judging locally until its new policy arrives. */
+/**
+ * Settings are changing: every frame stops judging locally until its new policy arrives, and every
+ * page layer forgets the verdicts and filtered SDPs it holds (they were judged under the old settings).
+ * Frames with a port (Firefox) hear it there; the others through a message that only the isolated.js
+ * of a frame that used WebRTC listens for.
+ */
 export function stalePagePolicies() {
   for (const port of ports.keys()) port.post({ stale: true });
+  api.tellEveryFrame({ type: PAGE_STALE }).catch(() => {});
 }
 
 /** Sends every connected frame its policy under the current settings. */

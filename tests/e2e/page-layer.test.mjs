@@ -71,14 +71,20 @@ async function openTab(driver, url) {
   return tabId;
 }
 
-/** Calls the page function window[name](arg) in that tab's own page script (MAIN world); the result comes back as JSON. */
-function inTab(driver, tabId, name, arg) {
-  return driver.eval(([id, n, a]) => (globalThis.browser ?? globalThis.chrome).scripting.executeScript({
+/**
+ * Calls the page function window[name](arg) in that tab's own page script (MAIN world); the result comes back
+ * as JSON. If the page function throws, this throws with the page's message.
+ */
+async function inTab(driver, tabId, name, arg) {
+  const out = await driver.eval(([id, n, a]) => (globalThis.browser ?? globalThis.chrome).scripting.executeScript({
     target: { tabId: id },
     world: 'MAIN',
-    func: (fn, x) => Promise.resolve(window[fn](x)).then((r) => JSON.stringify(r)),
+    func: (fn, x) => Promise.resolve().then(() => window[fn](x))
+      .then((r) => JSON.stringify({ r }), (e) => JSON.stringify({ thrown: String((e && e.stack) || e) })),
     args: [n, a],
   }).then((r) => JSON.parse(r[0].result)), [tabId, name, arg ?? null]);
+  if (!out || 'thrown' in out) throw new Error(`${name} in the page: ${out ? out.thrown : 'no result'}`);
+  return out.r;
 }
 
 /** The toolbar badge text of one tab, as the browser shows it (read from the popup page). */
@@ -236,6 +242,37 @@ for (const name of selectedBrowsers()) {
         await setMode(driver, 'hide-local');
         const again = await gather();
         assert.deepEqual(leaked(again), [], `back to hide-local: ${JSON.stringify(again.candidates)}`);
+      } finally {
+        await setMode(driver, 'hide-local');
+        await closeTab(driver, tab).catch(() => {});
+      }
+    });
+
+    test('a connection gathered before a mode change shows only what the new mode allows', { skip: !lab && 'needs the lab STUN server' }, async () => {
+      const tab = await openTab(driver, `${site.origin}/leak/onicecandidate.html`);
+      const shows = (r) => JSON.stringify(r).includes(lab.LAB_PUBLIC_IP);
+      /**
+       * Reads the kept connection until `want(read)` holds: the page layer hears of the change a moment after
+       * it is applied. Descriptions alone first: a stats request would bring a reply under the new mode,
+       * which the descriptions must not depend on.
+       */
+      const readUntil = async (want, what) => {
+        let last;
+        await until(async () => want(last = await inTab(driver, tab, 'readKept', { descriptionsOnly: true })), { what, timeoutMs: 5000 }).catch(() => {});
+        return { ...last, stats: (await inTab(driver, tab, 'readKept')).stats };
+      };
+      try {
+        const before = await inTab(driver, tab, 'gatherAndKeep', { iceServers: stun, timeoutMs: 4000 });
+        assert.deepEqual(leaked(before), []);
+        assert.ok(shows(before), `hide-local: the description and stats show the srflx: ${JSON.stringify(before).slice(0, 600)}`);
+        await setMode(driver, 'proxy-only');
+        const strict = await readUntil((r) => !shows(r), 'proxy-only reaches the kept connection');
+        assert.ok(!shows(strict), `proxy-only (no relay): the same connection no longer shows the srflx: ${JSON.stringify(strict).slice(0, 1500)}`);
+        assert.deepEqual(leaked(strict), []);
+        await setMode(driver, 'hide-local');
+        const back = await readUntil(shows, 'hide-local reaches the kept connection');
+        assert.ok(shows(back), `back to hide-local, the srflx shows again: ${JSON.stringify(back).slice(0, 1500)}`);
+        assert.deepEqual(leaked(back), []);
       } finally {
         await setMode(driver, 'hide-local');
         await closeTab(driver, tab).catch(() => {});

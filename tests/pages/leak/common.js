@@ -158,3 +158,26 @@ window.handlers = async ({ iceServers = [], timeoutMs = 5000 } = {}) => {
   pc.close();
   return out;
 };
+
+/** Gathers on a connection that stays open (window.kept), to read it again after a settings change. */
+window.gatherAndKeep = async function gatherAndKeep({ iceServers = [], timeoutMs = 5000 } = {}) {
+  const pc = new RTCPeerConnection({ iceServers });
+  window.kept = pc;
+  const done = new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    pc.addEventListener('icecandidate', (e) => { if (!e.candidate) { clearTimeout(timer); resolve(); } });
+  });
+  pc.createDataChannel('kept');
+  await pc.setLocalDescription(await pc.createOffer());
+  await done;
+  return window.readKept();
+};
+
+/** What the kept connection shows now: its descriptions and (unless `descriptionsOnly`) its stats' candidate addresses. */
+window.readKept = async function readKept(options) {
+  const descriptionsOnly = Boolean(options && options.descriptionsOnly);
+  const pc = window.kept;
+  const stats = [];
+  if (!descriptionsOnly) (await pc.getStats()).forEach((s) => { if (/candidate/.test(s.type)) stats.push({ address: s.address, ip: s.ip, relatedAddress: s.relatedAddress }); });
+  return { sdp: pc.localDescription ? pc.localDescription.sdp : '', pending: pc.pendingLocalDescription ? pc.pendingLocalDescription.sdp : '', stats };
+};
