@@ -78,10 +78,7 @@
     port = p;
     p.onMessage.addListener((msg) => {
       if (port !== p || !msg || typeof msg !== 'object') return;
-      if (msg.stale === true) {
-        policy = null;
-        stale();
-      }
+      if (msg.stale === true) policy = null; // main.js hears of the change through the 'iceveil.stale' message
       if (msg.policy && typeof msg.policy.mode === 'string') policy = { mode: msg.policy.mode, excepted: msg.policy.excepted === true };
       if (msg.core && !core && !coreLoading) startCore(msg.core);
     });

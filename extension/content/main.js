@@ -510,6 +510,12 @@
     st.lastFiltered = filtered;
   }
 
+  /** The core's copy of `native` for this connection under the current settings, or undefined. */
+  function knownSdp(st, native) {
+    sdpsOfThisMode(st);
+    return mapHas(st.sdpByNative, native) ? mapGet(st.sdpByNative, native) : undefined;
+  }
+
   /** The last filtered SDP's native text without candidates: what a newer native SDP of the same session matches. */
   function sessionKey(st) {
     if (st.lastKey === null && st.lastNative !== null) st.lastKey = sdpWithoutCandidates(st.lastNative);
@@ -606,9 +612,9 @@
     entry.nativeSdp = nativeLocalSdp(pc, st);
     if (!entry.nativeSdp) { done(); return; }
     // The end of gathering usually finds the SDP the last candidate already had filtered: no request.
-    sdpsOfThisMode(st);
-    if (mapHas(st.sdpByNative, entry.nativeSdp)) {
-      entry.filteredSdp = mapGet(st.sdpByNative, entry.nativeSdp);
+    const known = knownSdp(st, entry.nativeSdp);
+    if (known !== undefined) {
+      entry.filteredSdp = known;
       entry.sdpEpoch = epoch;
       done();
       return;
@@ -646,9 +652,8 @@
     const st = wmGet(pcs, pc);
     let out;
     if (st) {
-      sdpsOfThisMode(st);
-      if (mapHas(st.sdpByNative, sdp)) out = mapGet(st.sdpByNative, sdp);
-      else {
+      out = knownSdp(st, sdp);
+      if (out === undefined) {
         // Not filtered yet: a synchronous channel answers now; else the next read gets the core's copy.
         const keep = (f) => { if (isSdpReply(f)) rememberSdp(st, sdp, f.sdp); };
         const now = askNow('sdps', sdp, keep);

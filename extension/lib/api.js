@@ -190,7 +190,8 @@ export async function activeWebTab() {
 /** Sends `message` to every frame of every tab; frames where nothing listens are skipped. */
 export async function tellEveryFrame(message) {
   const tabs = await ext.tabs.query({});
-  await Promise.all(tabs.map((t) => Promise.resolve(ext.tabs.sendMessage(t.id, message)).catch(() => {})));
+  // A tab that closed meanwhile may throw instead of rejecting; the other tabs still get the message.
+  await Promise.all(tabs.map((t) => Promise.resolve().then(() => ext.tabs.sendMessage(t.id, message)).catch(() => {})));
 }
 
 /** Sends a message to IceVeil's content script in the top frame of a tab. */

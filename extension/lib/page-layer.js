@@ -100,10 +100,10 @@ export function addPagePort(port, context) {
 }
 
 /**
- * Settings are changing: every frame stops judging locally until its new policy arrives, and every
- * page layer forgets the verdicts and filtered SDPs it holds (they were judged under the old settings).
- * Frames with a port (Firefox) hear it there; the others through a message that only the isolated.js
- * of a frame that used WebRTC listens for.
+ * Settings are changing: every frame with a port (Firefox) stops judging locally until its new policy
+ * arrives, and every page layer forgets the verdicts and filtered SDPs it holds (they were judged under
+ * the old settings): one message to every frame, which only the isolated.js of a frame that used WebRTC
+ * listens for, in both browsers.
  */
 export function stalePagePolicies() {
   for (const port of ports.keys()) port.post({ stale: true });
