@@ -59,7 +59,7 @@ setup_rust() {
 setup_node() {
   command -v node >/dev/null || die "node not found (Node 20 is part of this machine kind)"
   if [ ! -f node_modules/.iceveil-lock ] || ! cmp -s package-lock.json node_modules/.iceveil-lock; then
-    step "npm ci (playwright-core, web-ext, binaryen)"
+    step "npm ci (playwright-core, web-ext, binaryen, esbuild)"
     npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json node_modules/.iceveil-lock
   fi
@@ -97,6 +97,12 @@ build() {
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     build/pkg/iceveil_bg.wasm -o build/pkg/iceveil_bg.wasm
+  step "esbuild: the page layer's modules (extension/content/page/) -> one classic MAIN-world script"
+  # Content scripts cannot be modules: the page layer's ES modules ship as one IIFE, strict as they were.
+  node_modules/.bin/esbuild extension/content/page/main.js --bundle --format=iife --target=chrome121,firefox128 \
+    --legal-comments=none --log-level=warning --outfile=build/page-main.js \
+    "--banner:js=// IceVeil's page layer (MAIN world), bundled by build.sh from extension/content/page/*.js: read those, not this.
+'use strict';"
   step "assemble dist/chrome and dist/firefox"
   local b
   mkdir -p dist
@@ -104,6 +110,8 @@ build() {
     rm -rf "dist/$b" "dist/iceveil-$VERSION-$b.zip"
     mkdir -p "dist/$b"
     cp -R extension/. "dist/$b/"
+    rm -rf "dist/$b/content/page"
+    cp build/page-main.js "dist/$b/content/main.js"
     cp -R build/pkg "dist/$b/pkg"
     if [ "$b" = firefox ]; then cp build/pkg-isolated/iceveil-isolated.js "dist/$b/pkg/"; fi
     node scripts/derive-manifest.mjs manifest.json "$b" "dist/$b/manifest.json"

@@ -5,7 +5,9 @@
   // The extension API object is read only when a frame first needs it: in Firefox, the first read
   // builds the content script's API bindings, which cost milliseconds per frame on every page.
   const api = () => globalThis.browser ?? globalThis.chrome;
-  const HELLO = 'iceveil:hello';
+  // main.js says hello with a MouseEvent typed 'load' on the document: a Document does not pass 'load' on
+  // to its Window, so a listener a page left on a reused Window never sees the channel node.
+  const HELLO = 'load';
   const SELFTEST = 'iceveil:selftest';
   const SELFTEST_RES = 'iceveil:selftest-res';
   let channel = null; // the node main.js handed over, or null
@@ -14,9 +16,10 @@
 
   /** The first hello wins; the listener is gone afterwards, so a page cannot forge a second channel. */
   function onHello(e) {
+    const node = e.relatedTarget;
+    if (node === undefined) return; // a real load event (no relatedTarget): main.js never said hello here
     document.removeEventListener(HELLO, onHello, true);
     e.stopImmediatePropagation();
-    const node = e.relatedTarget;
     if (!node || typeof node.addEventListener !== 'function' || node.isConnected) return;
     node.addEventListener('iceveil:req', (ev) => relay(node, ev.detail));
     node.addEventListener('iceveil:warm', warm);
@@ -114,11 +117,19 @@
     }
   }
 
+  // A request larger than these is not relayed at all: main.js gets an error and drops every item of it.
+  const MAX_ITEMS = 512; // per list, as the background allows
+  const MAX_BYTES = 4 * 1024 * 1024; // the whole request's JSON text
+
   /** One request from main.js (a JSON string) -> one reply event (a JSON string), judged here or by the background. */
   function relay(node, detail) {
     let req;
     try {
-      if (typeof detail !== 'string') return;
+      if (typeof detail !== 'string' || detail.length > MAX_BYTES) {
+        const id = typeof detail === 'string' ? Number(/^\{"id":(\d+),/.exec(detail)?.[1]) : NaN;
+        if (Number.isInteger(id)) node.dispatchEvent(new CustomEvent('iceveil:res', { detail: JSON.stringify({ id, reply: { error: 'request too large' } }) }));
+        return;
+      }
       req = JSON.parse(detail);
     } catch {
       return;
@@ -131,6 +142,10 @@
     req.extra = lists('extra');
     req.sdps = lists('sdps');
     req.addresses = lists('addresses');
+    if ([req.candidates, req.extra, req.sdps, req.addresses].some((l) => l.length > MAX_ITEMS)) {
+      answer({ error: 'request too large' });
+      return;
+    }
     const here = judgeHere(req);
     if (here) {
       answer(here);
@@ -141,7 +156,7 @@
     try {
       sent = api().runtime.sendMessage({
         type: 'page.judge',
-        origin: typeof req.origin === 'string' ? req.origin : null,
+        origin: location.origin, // this world's, which the page cannot reach; never a value from main.js
         candidates: req.candidates,
         extra: req.extra,
         sdps: req.sdps,

@@ -1,0 +1,57 @@
+// Makes every wrapper look like the native it replaces: same name and length, no `prototype`, and the native's source under Function.prototype.toString in every covered realm.
+// Touches raw data: no.
+import {
+  accessorDesc, apply, dataDesc, define, fnSource, isFunction, method, newWeakMap, ownDesc, wmGet, wmHas, wmSet,
+} from './toolkit.js';
+
+const spoof = newWeakMap(); // wrapper function -> the native function whose source text it shows (read on demand)
+
+export function disguise(wrapper, original, name) {
+  const n = name === undefined ? ownDesc(original, 'name') : null;
+  define(wrapper, 'name', dataDesc(n === null ? name : n.value, false, false, true));
+  const l = ownDesc(original, 'length');
+  define(wrapper, 'length', dataDesc(l === null ? 0 : l.value, false, false, true));
+  wmSet(spoof, wrapper, original);
+  return wrapper;
+}
+
+/** Replaces proto[name] (a method) with make(original), keeping attributes. Returns the original, or null. */
+export function patchMethod(proto, name, make) {
+  const d = proto ? ownDesc(proto, name) : null;
+  if (d === null || !isFunction(d.value)) return null;
+  const w = disguise(make(d.value), d.value);
+  define(proto, name, dataDesc(w, d.writable, d.enumerable, d.configurable));
+  return d.value;
+}
+
+/** Replaces a getter (and keeps the setter) on proto[name]. Returns the original getter, or null. */
+export function patchGetter(proto, name, make) {
+  const d = proto ? ownDesc(proto, name) : null;
+  if (d === null || !isFunction(d.get)) return null;
+  const w = disguise(make(d.get), d.get);
+  define(proto, name, accessorDesc(w, d.set, d.enumerable, d.configurable));
+  return d.get;
+}
+
+/** Replaces a setter (and keeps the getter) on proto[name]. */
+export function patchSetter(proto, name, make) {
+  const d = proto ? ownDesc(proto, name) : null;
+  if (d === null || !isFunction(d.set)) return null;
+  const w = disguise(make(d.set), d.set);
+  define(proto, name, accessorDesc(d.get, w, d.enumerable, d.configurable));
+  return d.set;
+}
+
+/** Function.prototype.toString of `win` shows each wrapper's native source (shared map across realms). */
+export function hideToString(win) {
+  const proto = win.Function.prototype;
+  const d = ownDesc(proto, 'toString');
+  if (d === null || !isFunction(d.value)) return;
+  const original = d.value;
+  const w = method(function toString() {
+    if (wmHas(spoof, this)) return fnSource(wmGet(spoof, this));
+    return apply(original, this, arguments);
+  });
+  disguise(w, original);
+  define(proto, 'toString', dataDesc(w, true, false, true));
+}

@@ -1,0 +1,125 @@
+// Installs the page layer into a realm: takes that realm's natives before any page code can reach it, wraps its RTCPeerConnection constructor and every surface that shows an address, and hooks its frames.
+// Touches raw data: no (it wires the modules that do).
+import { warm } from './channel.js';
+import { patchHandlers, track } from './connection.js';
+import { patchDescriptions } from './descriptions.js';
+import { disguise, hideToString, patchGetter } from './disguise.js';
+import { hookFrames } from './frames.js';
+import { patchStats } from './stats.js';
+import { covered, pcs } from './state.js';
+import { patchTransports } from './transports.js';
+import {
+  W, apply, construct, dataDesc, define, each, fnSource, getProto, getterOf, hasOwn, indexOf, isFunction, obj,
+  ownData, ownDesc, ownGetter, ownKeys, setProto, wmGet, wsAdd, wsHas,
+} from './toolkit.js';
+
+let selfTestCtor = null; // { Wrapper, realm } of this window: what the popup self-test gathers through
+export const selfTestConstructor = () => selfTestCtor;
+
+function isNativeFn(f) {
+  const s = fnSource(f);
+  return s !== null && indexOf(s, '[native code]') >= 0;
+}
+
+/** Wraps `win` (this window, or a same-origin child realm reached before any page code could touch it). */
+export function install(win) {
+  const F = ownData(win, 'Function');
+  if (!F || wsHas(covered, F)) return;
+  wsAdd(covered, F);
+  const native = ownData(win, 'RTCPeerConnection');
+  // A realm whose own content script already ran (or the page replaced the constructor) is left alone.
+  if (isFunction(native) && !isNativeFn(native)) return;
+  if (win !== W && !hasOwn(W, 'RTCPeerConnection')) {
+    // disable mode removed the constructors here (content/disable.js): a child realm mirrors that.
+    each(['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel'], (name) => {
+      try { delete win[name]; } catch { /* not configurable: the core still drops everything */ }
+    });
+  }
+  hideToString(win);
+  if (isFunction(native) && hasOwn(win, 'RTCPeerConnection')) wrapRtc(win, native);
+  hookFrames(win);
+}
+
+/** The natives of one realm, taken while no page code can have reached it. */
+function realmOf(win) {
+  const proto = (name) => { const C = ownData(win, name); return isFunction(C) ? ownData(C, 'prototype') : undefined; };
+  const g = (p, name) => (p ? ownGetter(p, name) : undefined);
+  const m = (p, name) => (p ? ownData(p, name) : undefined);
+  const pcProto = proto('RTCPeerConnection');
+  const iceEvent = proto('RTCPeerConnectionIceEvent');
+  const errEvent = proto('RTCPeerConnectionIceErrorEvent');
+  const cand = proto('RTCIceCandidate');
+  const desc = proto('RTCSessionDescription');
+  const report = proto('RTCStatsReport');
+  const r = obj();
+  r.Event = ownData(win, 'Event');
+  r.TypeError = ownData(win, 'TypeError');
+  r.IceEvent = ownData(win, 'RTCPeerConnectionIceEvent');
+  r.IceErrorEvent = ownData(win, 'RTCPeerConnectionIceErrorEvent');
+  r.IceCandidate = ownData(win, 'RTCIceCandidate');
+  r.SessionDescription = ownData(win, 'RTCSessionDescription');
+  r.iceEventCandidateGet = g(iceEvent, 'candidate');
+  r.errAddressGet = g(errEvent, 'address');
+  r.errPortGet = g(errEvent, 'port');
+  r.errUrlGet = g(errEvent, 'url');
+  r.errCodeGet = g(errEvent, 'errorCode');
+  r.errTextGet = g(errEvent, 'errorText');
+  r.candidateGet = g(cand, 'candidate');
+  r.sdpMidGet = g(cand, 'sdpMid');
+  r.sdpMLineIndexGet = g(cand, 'sdpMLineIndex');
+  r.ufragGet = g(cand, 'usernameFragment');
+  r.sdpGet = g(desc, 'sdp');
+  r.typeGet = g(desc, 'type');
+  r.localDescriptionGet = g(pcProto, 'localDescription');
+  r.gatheringGet = g(pcProto, 'iceGatheringState');
+  r.statsForEach = m(report, 'forEach');
+  // Natives for the popup self-test's own connection (taken before the page or this layer patches them).
+  r.setLocalDescription = m(pcProto, 'setLocalDescription');
+  r.createDataChannel = m(pcProto, 'createDataChannel');
+  r.close = m(pcProto, 'close');
+  return r;
+}
+
+function wrapRtc(win, Native) {
+  const realm = realmOf(win);
+  const proto = ownData(Native, 'prototype');
+  const Wrapper = function RTCPeerConnection() {
+    if (new.target === undefined) return apply(Native, this, arguments);
+    const pc = construct(Native, arguments, new.target === Wrapper ? Native : new.target);
+    track(pc, realm);
+    warm();
+    return pc;
+  };
+  disguise(Wrapper, Native);
+  define(Wrapper, 'prototype', dataDesc(proto, false, false, false));
+  setProto(Wrapper, getProto(Native));
+  const statics = ownKeys(Native);
+  const n = ownData(statics, 'length');
+  for (let i = 0; i < n; i += 1) {
+    const k = ownData(statics, i);
+    if (k === 'length' || k === 'name' || k === 'prototype' || k === 'arguments' || k === 'caller') continue;
+    define(Wrapper, k, ownDesc(Native, k));
+  }
+  const cd = ownDesc(proto, 'constructor');
+  define(proto, 'constructor', dataDesc(Wrapper, cd.writable, cd.enumerable, cd.configurable));
+  each(['RTCPeerConnection', 'webkitRTCPeerConnection'], (name) => {
+    const d = ownDesc(win, name);
+    if (d !== null && d.value === Native) define(win, name, dataDesc(Wrapper, d.writable, d.enumerable, d.configurable));
+  });
+
+  if (win === W) {
+    selfTestCtor = obj();
+    selfTestCtor.Wrapper = Wrapper;
+    selfTestCtor.realm = realm;
+  }
+
+  patchHandlers(proto);
+  patchDescriptions(proto, realm);
+  patchGetter(proto, 'iceGatheringState', (orig) => getterOf(function () {
+    const state = apply(orig, this, []);
+    const st = wmGet(pcs, this);
+    return st && st.live ? st.gathering : state; // not live: `orig` is an inner instance's getter, which knows
+  }));
+  patchStats(win, proto, realm);
+  patchTransports(win, realm);
+}
