@@ -1,16 +1,13 @@
 // Layer 2 end to end: with layer 1 taken by a rival extension, IceVeil's page wrapper alone must keep every leak page from reading a hidden address, while real calls still connect.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BROWSERS, FIREFOX_UUID, GECKO_ID, ROOT, chromeIdFromKey, selectedBrowsers, until } from '../harness/browsers.mjs';
-import { browserSetting, localAddresses, openPopup } from '../harness/iceveil.mjs';
+import { GECKO_ID, ROOT, selectedBrowsers, until } from '../harness/browsers.mjs';
 import { labInfo } from '../harness/lab.mjs';
+import { closeTab, inTab, launch, leaked, openTab, rivalTakesLayer1, setExceptions, setMode } from '../harness/pagelayer.mjs';
 import { serve } from '../harness/server.mjs';
 
-const RIVAL = join(ROOT, 'tests/fixtures/rival-extension');
-const RIVAL_MANIFEST = JSON.parse(readFileSync(join(RIVAL, 'manifest.json'), 'utf8'));
-const RIVAL_UUID = '0f0f0f0f-1111-4222-8333-444444444444';
 const PAGES = readdirSync(join(ROOT, 'tests/pages/leak')).filter((f) => f.endsWith('.html') && f !== 'call.html').map((f) => f.slice(0, -5));
 // Pages whose technique does not exist in a browser (the page reports available:false there).
 const NOT_IN = { firefox: ['webkit-alias'] };
@@ -18,86 +15,13 @@ const NOT_IN = { firefox: ['webkit-alias'] };
 // the local address only in some browsers.
 const MAY_NOT_LEAK_RAW = ['ice-candidate-error'];
 
-const LOCAL = localAddresses();
 const lab = labInfo();
 const stun = lab ? [{ urls: lab.LAB_STUN_URL }] : [];
 const turn = lab ? [{ urls: lab.LAB_TURN_UDP_URL, username: lab.LAB_TURN_USER ?? 'iceveil', credential: lab.LAB_TURN_PASS ?? 'iceveil-lab' }] : [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The local addresses of this namespace that appear anywhere in `value` (candidates, SDP, stats, events). */
-function leaked(value) {
-  const text = JSON.stringify(value);
-  return LOCAL.filter((a) => new RegExp(`(^|[^0-9a-f:.])${a.replace(/[.]/g, '\\.')}($|[^0-9a-f:.])`, 'i').test(text));
-}
-
-const FIREFOX_PREFS = {
-  'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_UUID, [RIVAL_MANIFEST.browser_specific_settings.gecko.id]: RIVAL_UUID }),
-  'dom.disable_open_during_load': false,
-};
-
-async function launch(name, { iceveil = true } = {}) {
-  if (name === 'chromium') {
-    return BROWSERS.chromium({ extensions: iceveil ? [join(ROOT, 'dist/chrome'), RIVAL] : [] });
-  }
-  const driver = await BROWSERS.firefox({ extensions: iceveil ? undefined : [], prefs: FIREFOX_PREFS });
-  if (iceveil) await driver.installAddon(RIVAL);
-  return driver;
-}
-
-/** Stores IceVeil's mode the way the popup does, then waits until the background has applied it. */
-async function setMode(driver, mode) {
-  await openPopup(driver);
-  await driver.eval((m) => (globalThis.browser ?? globalThis.chrome).storage.local.set({ mode: m, ...(m === 'off' ? {} : { lastOnMode: m }) }), mode);
-  await until(() => driver.eval((m) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'state' })
-    .then((s) => s.mode === m), mode), { what: `mode ${mode} applied` });
-}
-
-/** Layer 1 lost to another extension: the browser policy is back to `default`. */
-async function rivalTakesLayer1(driver) {
-  const origin = driver.name === 'chromium' ? `chrome-extension://${chromeIdFromKey(RIVAL_MANIFEST.key)}` : `moz-extension://${RIVAL_UUID}`;
-  await driver.goto(`${origin}/rival.html`);
-  await driver.eval(() => window.takeSetting('default'));
-  await openPopup(driver);
-  const s = await browserSetting(driver);
-  assert.equal(s.value, 'default', 'the rival holds layer 1 at default');
-  assert.equal(s.levelOfControl, 'controlled_by_other_extensions');
-}
-
-/** Opens `url` in a new window from IceVeil's popup page (which stays in the driver's tab) and returns its tab id once loaded. */
-async function openTab(driver, url) {
-  await openPopup(driver);
-  const tabId = await driver.eval((u) => (globalThis.browser ?? globalThis.chrome).windows.create({ url: u }).then((w) => w.tabs[0].id), url);
-  await until(() => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).tabs.get(id).then((t) => t.status === 'complete'), tabId), { what: `${url} loaded` });
-  return tabId;
-}
-
-/**
- * Calls the page function window[name](arg) in that tab's own page script (MAIN world); the result comes back
- * as JSON. If the page function throws, this throws with the page's message.
- */
-async function inTab(driver, tabId, name, arg) {
-  const out = await driver.eval(([id, n, a]) => (globalThis.browser ?? globalThis.chrome).scripting.executeScript({
-    target: { tabId: id },
-    world: 'MAIN',
-    func: (fn, x) => Promise.resolve().then(() => window[fn](x))
-      .then((r) => JSON.stringify({ r }), (e) => JSON.stringify({ thrown: String((e && e.stack) || e) })),
-    args: [n, a],
-  }).then((r) => JSON.parse(r[0].result)), [tabId, name, arg ?? null]);
-  if (!out || 'thrown' in out) throw new Error(`${name} in the page: ${out ? out.thrown : 'no result'}`);
-  return out.r;
-}
-
 /** The toolbar badge text of one tab, as the browser shows it (read from the popup page). */
 const badgeOf = (driver, tabId) => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).action.getBadgeText({ tabId: id }), tabId);
-const closeTab = (driver, tabId) => driver.eval((id) => (globalThis.browser ?? globalThis.chrome).tabs.remove(id), tabId);
-
-/** Stores the user's site exceptions the way the popup does, then waits until the background uses them. */
-async function setExceptions(driver, patterns) {
-  await openPopup(driver);
-  await driver.eval((p) => (globalThis.browser ?? globalThis.chrome).storage.local.set({ exceptions: p }), patterns);
-  await until(() => driver.eval((p) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'state' })
-    .then((st) => JSON.stringify(st.exceptions) === JSON.stringify(p)), patterns), { what: `exceptions ${patterns} applied` });
-}
 
 /**
  * What the onicecandidate page's events and end-of-gathering description must agree on: the end comes

@@ -85,6 +85,15 @@ export async function launchChromium({ extensions = [DIST_CHROME], exposeLocalIp
     async text(selector) {
       return page.textContent(selector);
     },
+    /** document.title of the driver's page, read from playwright's utility world (no page script runs). */
+    async title() {
+      return page.title();
+    },
+    /** document.title of the first other page whose URL contains `urlPart` (e.g. a window opened from the popup), or null. */
+    async titleOf(urlPart) {
+      const other = context.pages().find((p) => p.url().includes(urlPart));
+      return other ? other.title() : null;
+    },
     async screenshot(path) {
       await page.screenshot({ path, fullPage: true });
     },
@@ -200,6 +209,27 @@ export async function launchFirefox({ extensions = [DIST_FIREFOX], exposeLocalIp
     },
     async text(selector) {
       return driver.eval((sel) => document.querySelector(sel)?.textContent ?? null, selector);
+    },
+    /** document.title of the current window (WebDriver Get Title: no page script runs). */
+    async title() {
+      return wd.cmd('GET', s('/title'));
+    },
+    /**
+     * document.title of the first other window whose URL contains `urlPart`, or null: switches to it for
+     * WebDriver Get Current URL and Get Title, then back to the driver's window.
+     */
+    async titleOf(urlPart) {
+      const current = await wd.cmd('GET', s('/window'));
+      try {
+        for (const handle of await wd.cmd('GET', s('/window/handles'))) {
+          if (handle === current) continue;
+          await wd.cmd('POST', s('/window'), { handle });
+          if ((await wd.cmd('GET', s('/url'))).includes(urlPart)) return await wd.cmd('GET', s('/title'));
+        }
+        return null;
+      } finally {
+        await wd.cmd('POST', s('/window'), { handle: current });
+      }
     },
     async screenshot(path) {
       const { writeFileSync } = await import('node:fs');

@@ -7,12 +7,17 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../pages/', import.meta.url));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json' };
 
-/** Starts a static server; `headers(path)` may add response headers (e.g. a CSP) per page. */
-export async function serve({ host = '127.0.0.1', headers = () => ({}) } = {}) {
+/**
+ * Starts a static server; `headers(path)` may add response headers (e.g. a CSP) per page. `routes` maps a
+ * path to a function that generates its body (a string or Buffer, or a promise of one) at request time;
+ * a route wins over a file of the same path.
+ */
+export async function serve({ host = '127.0.0.1', headers = () => ({}), routes = {} } = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     try {
-      const body = await readFile(join(ROOT, path === '/' ? 'gather.html' : path));
+      const route = Object.hasOwn(routes, path) ? routes[path] : null;
+      const body = route ? await route(path) : await readFile(join(ROOT, path === '/' ? 'gather.html' : path));
       res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', ...headers(path) });
       res.end(body);
     } catch {

@@ -24,23 +24,19 @@ export function patchMethod(proto, name, make) {
   return d.value;
 }
 
+/** Replaces the getter (part 'get') or the setter ('set') of proto[name] with make(original), keeping the other half. */
+function patchAccessor(proto, name, part, make) {
+  const d = proto ? ownDesc(proto, name) : null;
+  if (d === null || !isFunction(d[part])) return null;
+  const original = d[part];
+  const w = disguise(make(original), original);
+  define(proto, name, part === 'get' ? accessorDesc(w, d.set, d.enumerable, d.configurable) : accessorDesc(d.get, w, d.enumerable, d.configurable));
+  return original;
+}
 /** Replaces a getter (and keeps the setter) on proto[name]. Returns the original getter, or null. */
-export function patchGetter(proto, name, make) {
-  const d = proto ? ownDesc(proto, name) : null;
-  if (d === null || !isFunction(d.get)) return null;
-  const w = disguise(make(d.get), d.get);
-  define(proto, name, accessorDesc(w, d.set, d.enumerable, d.configurable));
-  return d.get;
-}
-
-/** Replaces a setter (and keeps the getter) on proto[name]. */
-export function patchSetter(proto, name, make) {
-  const d = proto ? ownDesc(proto, name) : null;
-  if (d === null || !isFunction(d.set)) return null;
-  const w = disguise(make(d.set), d.set);
-  define(proto, name, accessorDesc(d.get, w, d.enumerable, d.configurable));
-  return d.set;
-}
+export const patchGetter = (proto, name, make) => patchAccessor(proto, name, 'get', make);
+/** Replaces a setter (and keeps the getter) on proto[name]. Returns the original setter, or null. */
+export const patchSetter = (proto, name, make) => patchAccessor(proto, name, 'set', make);
 
 /** Function.prototype.toString of `win` shows each wrapper's native source (shared map across realms). */
 export function hideToString(win) {
