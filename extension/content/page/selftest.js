@@ -4,8 +4,8 @@ import { lastMode, sendSelfTestResult, setSelfTestHandler } from './channel.js';
 import { selfTestConstructor } from './realms.js';
 import { ours, pcs } from './state.js';
 import {
-  ITER, addListener, apply, cancel, cat, construct, dataDesc, define, errorText, isObject, isString, jsonQuote,
-  jsonStrings, later, list, obj, ownData, push, settle, wmGet, wsHas,
+  ITER, W, addListener, apply, cancel, cat, construct, dataDesc, define, errorText, isObject, isString, jsonQuote,
+  hasOwn, jsonStrings, later, list, obj, ownData, push, settle, wmGet, wsHas,
 } from './toolkit.js';
 
 /** A WebIDL sequence that consults no prototype (own @@iterator, null-prototype iterator and results). */
@@ -81,8 +81,8 @@ function run(servers, timeoutMs, reply) {
   o.candidateErrors = 0;
   o.error = null;
   const ctor = selfTestConstructor();
-  // disable mode: the page has no constructor (content/disable.js), so neither does the self-test.
-  if (!ctor) { reply(cands, o); return; }
+  // disable mode: the page has no constructor (content/disable.js, before or after this layer), so neither does the self-test.
+  if (!ctor || !hasOwn(W, 'RTCPeerConnection')) { reply(cands, o); return; }
   o.webrtcAvailable = true;
   const realm = ctor.realm;
   let pc = null;
