@@ -138,7 +138,7 @@ export function patchStats(win, proto, realm) {
     const m = entriesOf(this);
     return m ? mapSize(m) : apply(orig, this, []);
   }));
-  const iterName = ownDesc(sp, ITER);
+  const iterDesc = ownDesc(sp, ITER);
   each([
     ['get', (m, a) => mapGet(m, ownData(a, 0))],
     ['has', (m, a) => mapHas(m, ownData(a, 0))],
@@ -156,11 +156,11 @@ export function patchStats(win, proto, realm) {
     const name = ownData(pair, 0);
     const impl = ownData(pair, 1);
     const before = ownDesc(sp, name);
-    const wasIterator = before !== null && iterName !== null && iterName.value === before.value;
+    const wasIterator = before !== null && iterDesc !== null && iterDesc.value === before.value;
     patchMethod(sp, name, (orig) => method(function () {
       const m = entriesOf(this);
       return m ? impl(m, arguments, this) : apply(orig, this, arguments);
     }));
-    if (wasIterator) define(sp, ITER, dataDesc(ownData(sp, name), iterName.writable, iterName.enumerable, iterName.configurable));
+    if (wasIterator) define(sp, ITER, dataDesc(ownData(sp, name), iterDesc.writable, iterDesc.enumerable, iterDesc.configurable));
   });
 }

@@ -56,10 +56,10 @@ export function ownDesc(o, k) {
   out.configurable = d.configurable;
   return out;
 }
-/** The own getter of o[k], or undefined. */
+/** The own getter of o[k], or undefined (read off the engine's fresh descriptor only once it has an own `get`). */
 export function ownGetter(o, k) {
-  const d = o ? ownDesc(o, k) : null;
-  return d !== null && typeof d.get === 'function' ? d.get : undefined;
+  const d = o ? apply(getOwnDesc, null, [o, k]) : undefined;
+  return d !== undefined && apply(hasOwnProperty, d, ['get']) && typeof d.get === 'function' ? d.get : undefined;
 }
 export const define = (o, k, desc) => apply(defineProperty, null, [o, k, desc]);
 export function dataDesc(value, writable, enumerable, configurable) {
@@ -85,7 +85,6 @@ export const isObject = (v) => v !== null && typeof v === 'object';
 
 // ------------------------------------------------------------------ functions
 const fnToString = W.Function.prototype.toString;
-export const nativeToString = fnToString;
 /** The source text of f under the pristine Function.prototype.toString, or null. */
 export function fnSource(f) {
   try {
@@ -153,10 +152,12 @@ export function jsonStrings(l) {
   for (let i = 0; i < l.n; i += 1) s = cat(cat(s, i ? ',' : ''), jsonQuote(l[i]));
   return cat(s, ']');
 }
-/** Calls fn on each item of an array literal of ours (own indices only). */
+/**
+ * Calls fn on each item of an array literal of this layer's own (never one the page made or can reach): its
+ * length and indices are own data properties, so plain index reads consult no prototype.
+ */
 export function each(arr, fn) {
-  const n = ownData(arr, 'length');
-  for (let i = 0; i < n; i += 1) fn(ownData(arr, i));
+  for (let i = 0; i < arr.length; i += 1) fn(arr[i]);
 }
 
 const M = W.Map;
