@@ -1,16 +1,15 @@
 // Makes every wrapper look like the native it replaces: same name and length, no `prototype`, and the native's source under Function.prototype.toString in every covered realm.
 // Touches raw data: no.
 import {
-  accessorDesc, apply, dataDesc, define, fnSource, isFunction, method, newWeakMap, ownDesc, wmGet, wmHas, wmSet,
+  accessorDesc, apply, dataDesc, define, fnSource, isFunction, method, newWeakMap, ownData, ownDesc, wmGet, wmHas, wmSet,
 } from './toolkit.js';
 
 const spoof = newWeakMap(); // wrapper function -> the native function whose source text it shows (read on demand)
 
 export function disguise(wrapper, original, name) {
-  const n = name === undefined ? ownDesc(original, 'name') : null;
-  define(wrapper, 'name', dataDesc(n === null ? name : n.value, false, false, true));
-  const l = ownDesc(original, 'length');
-  define(wrapper, 'length', dataDesc(l === null ? 0 : l.value, false, false, true));
+  define(wrapper, 'name', dataDesc(name === undefined ? ownData(original, 'name') : name, false, false, true));
+  const l = ownData(original, 'length');
+  define(wrapper, 'length', dataDesc(typeof l === 'number' ? l : 0, false, false, true));
   wmSet(spoof, wrapper, original);
   return wrapper;
 }

@@ -30,8 +30,10 @@ export const getProto = O.getPrototypeOf;
 export const setProto = O.setPrototypeOf;
 const defineProperty = O.defineProperty;
 const getOwnDesc = O.getOwnPropertyDescriptor;
-const hasOwnProperty = O.prototype.hasOwnProperty;
-export const hasOwn = (o, k) => apply(hasOwnProperty, o, [k]);
+// Static functions taken here are called directly: a direct call of a captured function reads nothing the
+// page can patch (only methods that need a `this` go through Reflect.apply).
+const objectHasOwn = O.hasOwn;
+export const hasOwn = (o, k) => objectHasOwn(o, k);
 
 /** A fresh object with no prototype (state, dictionaries, inits). */
 export const obj = () => ({ __proto__: null });
@@ -39,16 +41,16 @@ export const obj = () => ({ __proto__: null });
 /** An own data property's value, else undefined: no getter and no prototype is ever consulted. */
 export function ownData(o, k) {
   if (o === null || (typeof o !== 'object' && typeof o !== 'function')) return undefined;
-  const d = apply(getOwnDesc, null, [o, k]);
-  return d !== undefined && apply(hasOwnProperty, d, ['value']) ? d.value : undefined;
+  const d = getOwnDesc(o, k);
+  return d !== undefined && objectHasOwn(d, 'value') ? d.value : undefined;
 }
 
 /** The own property descriptor of o[k] as a null-prototype copy (only the fields it has), or null. */
 export function ownDesc(o, k) {
-  const d = apply(getOwnDesc, null, [o, k]);
+  const d = getOwnDesc(o, k);
   if (d === undefined) return null;
   const out = obj();
-  if (apply(hasOwnProperty, d, ['value'])) { out.value = d.value; out.writable = d.writable; } else {
+  if (objectHasOwn(d, 'value')) { out.value = d.value; out.writable = d.writable; } else {
     out.get = d.get;
     out.set = d.set;
   }
@@ -58,10 +60,10 @@ export function ownDesc(o, k) {
 }
 /** The own getter of o[k], or undefined (read off the engine's fresh descriptor only once it has an own `get`). */
 export function ownGetter(o, k) {
-  const d = o ? apply(getOwnDesc, null, [o, k]) : undefined;
-  return d !== undefined && apply(hasOwnProperty, d, ['get']) && typeof d.get === 'function' ? d.get : undefined;
+  const d = o ? getOwnDesc(o, k) : undefined;
+  return d !== undefined && objectHasOwn(d, 'get') && typeof d.get === 'function' ? d.get : undefined;
 }
-export const define = (o, k, desc) => apply(defineProperty, null, [o, k, desc]);
+export const define = (o, k, desc) => defineProperty(o, k, desc);
 export function dataDesc(value, writable, enumerable, configurable) {
   const d = obj();
   d.value = value;
