@@ -28,6 +28,10 @@ function reapply(reason) {
 }
 
 api.onInstalled(() => reapply('installed'));
+// First run: a page that explains the two layers, the leak test and site exceptions (opened behind the current tab).
+api.onInstalledDetails((details) => {
+  if (details?.reason === 'install') api.openOwnPage('welcome.html', { active: false }).catch(() => {});
+});
 api.onStartup(() => reapply('startup'));
 api.onSettingChange(POLICY, () => reapply('policy-changed'));
 api.onSettingChange(PEER, () => reapply('peer-connection-changed'));
@@ -41,10 +45,16 @@ api.onMessage(handleMessage);
 api.onConnect(PAGE_PORT, (port) => addPagePort(port, pageContext));
 reapply('wake');
 
-/** Stored and managed settings, validated and merged by the core; cached until storage changes. */
+/**
+ * Stored and managed settings, validated and merged by the core, and the page layer's policy built from
+ * them (exceptions indexed once); cached until storage changes, so no verdict request re-validates.
+ */
 function resolvedSettings(wasm) {
   settingsCache ??= Promise.all([api.getLocal(USER_KEYS), api.getManaged()])
-    .then(([user, managed]) => ({ user, resolved: wasm.resolveSettings(user, managed) }))
+    .then(([user, managed]) => {
+      const resolved = wasm.resolveSettings(user, managed);
+      return { user, resolved, policy: new wasm.PagePolicy(resolved.settings) };
+    })
     .catch((err) => {
       settingsCache = null;
       throw err;
@@ -52,10 +62,11 @@ function resolvedSettings(wasm) {
   return settingsCache;
 }
 
-/** What the page layer judges with: the core and the current settings. */
+/** What the page layer judges with: the core and the current settings' page policy. */
 async function pageContext() {
   const wasm = await core();
-  return { wasm, settings: (await resolvedSettings(wasm)).resolved.settings };
+  const { resolved, policy } = await resolvedSettings(wasm);
+  return { wasm, settings: resolved.settings, policy };
 }
 
 /** Reads the settings and the browser's WebRTC settings as they are. */
@@ -113,8 +124,9 @@ async function apply(reason) {
   if (pending.length) state = await readState(wasm);
   state.reason = reason;
   announce(state);
-  pushPagePolicies(wasm, (await resolvedSettings(wasm)).resolved.settings);
-  await syncDisableScript(state.mode).catch((err) => console.error('IceVeil: disable-mode script', err));
+  const { policy } = await resolvedSettings(wasm);
+  pushPagePolicies(policy);
+  await syncDisableScript(wasm, state.mode, state.exceptions).catch((err) => console.error('IceVeil: disable-mode script', err));
   await showBadge(state);
   return state;
 }
@@ -143,9 +155,11 @@ async function failClosed(err) {
 async function showBadge(state) {
   const policy = state.settings[POLICY];
   const lost = Object.values(state.settings).some((s) => !s.inEffect);
+  // Shape and colour: a filled blue shield with a tick (on), a grey outlined shield with a slash (off), an amber triangle (not in control).
   const icon = state.mode === 'off' ? 'off' : lost || !policy ? 'warn' : 'on';
   const title = api.message(icon === 'on' ? 'badgeOn' : icon === 'off' ? 'badgeOff' : 'badgeWarn');
   await api.setActionIcon(icon, title).catch(() => {});
+  await api.setBadgeColor('#2a4e8f').catch(() => {});
 }
 
 /** Stores a new user mode after checking it with the core and the managed lock. */
@@ -177,18 +191,81 @@ async function setIceServers(text) {
 /**
  * Asks IceVeil's own content script in the active tab to gather through the page's (wrapped)
  * RTCPeerConnection: exactly what that site would see. No extra permission: where the content
- * script cannot run (browser pages, stores), the answer says so.
+ * script cannot run (browser pages, stores), the answer says so. The browser layer (the setting
+ * applies to every website alike) is then measured in another open website tab, so that a browser
+ * page never falls back to an extension page, where Chromium does not apply the setting.
  */
 async function runSiteSelfTest({ iceServers, timeoutMs }) {
-  const tab = await api.activeWebTab();
-  if (!tab) return { available: false, reason: 'no-tab' };
-  try {
-    const result = await api.sendToTab(tab.id, { type: 'iceveil.selftest', iceServers, timeoutMs });
-    if (!result || result.error) return { available: false, reason: result?.error ?? 'no-page-layer', tabId: tab.id };
-    return { available: true, tabId: tab.id, ...result };
-  } catch {
-    return { available: false, reason: 'no-page-layer', tabId: tab.id };
+  const active = await api.activeWebTab();
+  let answer = { available: false, reason: active ? 'no-page-layer' : 'no-tab', tabId: active?.id };
+  if (active) {
+    try {
+      const result = await api.sendToTab(active.id, { type: 'iceveil.selftest', iceServers, timeoutMs });
+      if (result && !result.error) return { available: true, tabId: active.id, ...result, browserOrigin: result.origin };
+      answer = { available: false, reason: result?.error ?? 'no-page-layer', tabId: active.id };
+    } catch {
+      // a browser page, a store, or a tab still loading: no content script answers
+    }
   }
+  for (const tab of (await api.webTabs().catch(() => [])).filter((t) => t.id !== active?.id).slice(0, 5)) {
+    try {
+      const result = await api.sendToTab(tab.id, { type: 'iceveil.selftest', iceServers, timeoutMs, browserOnly: true });
+      if (result?.browser) return { ...answer, browser: result.browser, browserOrigin: result.origin };
+    } catch {
+      // this tab cannot answer either; try the next
+    }
+  }
+  return answer;
+}
+
+/** The active tab's site for the popup: its origin, the candidates hidden there, and its exception. */
+async function siteInfo() {
+  const wasm = await core();
+  const { user, resolved } = await resolvedSettings(wasm);
+  const tab = await api.activeTabUrl();
+  let origin = null;
+  try {
+    const u = new URL(tab?.url ?? '');
+    if (u.protocol === 'http:' || u.protocol === 'https:') origin = u.origin;
+  } catch {
+    // no website in the active tab
+  }
+  const hidden = tab ? Number.parseInt(await api.badgeText(tab.id).catch(() => ''), 10) || 0 : 0;
+  const userExceptions = Array.isArray(user.exceptions) ? user.exceptions.filter((e) => typeof e === 'string') : [];
+  return {
+    origin,
+    hidden,
+    excepted: origin ? (await resolvedSettings(wasm)).policy.forFrame(origin, origin).excepted === true : false,
+    userExcepted: origin ? userExceptions.includes(origin) : false,
+    userExceptions,
+    managedExceptions: resolved.managed?.exceptions ?? null,
+    locked: resolved.settings.locked,
+    allowedInPrivate: await api.allowedInPrivate().catch(() => null),
+  };
+}
+
+/**
+ * Adds or removes one user exception (a site pattern such as "https://meet.example.com"). The
+ * core validates the new list (resolveSettings); its message is the error shown to the user.
+ */
+async function changeException(pattern, add) {
+  const wasm = await core();
+  const { user, resolved } = await resolvedSettings(wasm);
+  if (resolved.settings.locked || resolved.managed?.exceptions) throw new Error(api.message('errorLocked'));
+  const current = Array.isArray(user.exceptions) ? user.exceptions.filter((e) => typeof e === 'string') : [];
+  const text = String(pattern ?? '').trim();
+  let list = current.filter((e) => e !== text);
+  if (add) {
+    const checked = wasm.resolveSettings({ exceptions: [text] }, {});
+    const issue = checked.userIssues.find((i) => i.key.startsWith('exceptions'));
+    if (issue || checked.settings.exceptions.length !== 1) throw new Error(issue?.message ?? api.message('errorBadException', [text]));
+    const normal = checked.settings.exceptions[0];
+    list = [...list.filter((e) => e !== normal), normal];
+  }
+  await api.setLocal({ exceptions: list });
+  settingsCache = null;
+  await serial(() => apply(add ? 'user-add-exception' : 'user-remove-exception'));
+  return siteInfo();
 }
 
 async function handleMessage(message, sender) {
@@ -212,6 +289,14 @@ async function handleMessage(message, sender) {
       return runSiteSelfTest(message);
     case 'setIceServers':
       return setIceServers(message.text);
+    case 'site.info':
+      return siteInfo();
+    case 'exceptions.add':
+      return changeException(message.pattern, true);
+    case 'exceptions.remove':
+      return changeException(message.pattern, false);
+    case 'openOptions':
+      return api.openOptionsPage();
     default:
       throw new Error(`unknown message type ${JSON.stringify(message?.type)}`);
   }

@@ -108,6 +108,13 @@ export async function fileBytes(path) {
   return res.arrayBuffer();
 }
 
+/** The text of one of the extension's own files. */
+export async function fileText(path) {
+  const res = await fetch(ext.runtime.getURL(path));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.text();
+}
+
 /** Calls `listener()` for broadcast messages of one `type`; never answers, so requests meant for the background are left to it. */
 export function onBroadcast(type, listener) {
   ext.runtime.onMessage.addListener((message) => {
@@ -154,9 +161,17 @@ export function onTabLoading(listener) {
   });
 }
 
-/** Ids among `ids` that are registered content scripts. */
+/** The registered content scripts among `ids` (`{id, excludeMatches, ...}`). */
 export async function registeredScripts(ids) {
-  return (await ext.scripting.getRegisteredContentScripts({ ids })).map((s) => s.id);
+  return ext.scripting.getRegisteredContentScripts({ ids });
+}
+
+/** Runs `func` (no arguments, no closure) in the ISOLATED world of every frame of every tab; frames that refuse are skipped. */
+export async function runInEveryFrame(func) {
+  const tabs = await ext.tabs.query({});
+  await Promise.all(tabs.map((t) => Promise.resolve()
+    .then(() => ext.scripting.executeScript({ target: { tabId: t.id, allFrames: true }, func }))
+    .catch(() => {})));
 }
 
 export async function unregisterScripts(ids) {
@@ -167,8 +182,9 @@ export async function unregisterScripts(ids) {
  * Registers a MAIN-world, document_start, all-frames content script that persists across
  * sessions. Browsers that reject a key (older matchOriginAsFallback support) get it without.
  */
-export async function registerMainWorldScript({ id, js, matches }) {
+export async function registerMainWorldScript({ id, js, matches, excludeMatches = [] }) {
   const base = { id, js, matches, world: 'MAIN', runAt: 'document_start', allFrames: true, persistAcrossSessions: true };
+  if (excludeMatches.length) base.excludeMatches = excludeMatches;
   try {
     await ext.scripting.registerContentScripts([{ ...base, matchOriginAsFallback: true }]);
   } catch {
@@ -181,9 +197,12 @@ export async function registerMainWorldScript({ id, js, matches }) {
  * window (the popup itself, or a popup opened as a tab, is never it).
  */
 export async function activeWebTab() {
-  const tabs = await ext.tabs.query({ active: true, windowType: 'normal' });
   const own = ext.runtime.getURL('');
-  const web = tabs.filter((t) => !(t.url ?? '').startsWith(own) && !(t.pendingUrl ?? '').startsWith(own));
+  const notOwn = (t) => !(t.url ?? '').startsWith(own) && !(t.pendingUrl ?? '').startsWith(own);
+  // The last focused window's active tab; lastAccessed alone ties in some browsers (headless Firefox).
+  const focused = (await ext.tabs.query({ active: true, lastFocusedWindow: true, windowType: 'normal' }).catch(() => [])).filter(notOwn);
+  if (focused.length) return focused[0];
+  const web = (await ext.tabs.query({ active: true, windowType: 'normal' })).filter(notOwn);
   return web.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0))[0] ?? null;
 }
 
@@ -197,4 +216,58 @@ export async function tellEveryFrame(message) {
 /** Sends a message to IceVeil's content script in the top frame of a tab. */
 export async function sendToTab(tabId, message) {
   return ext.tabs.sendMessage(tabId, message, { frameId: 0 });
+}
+
+/** The badge text IceVeil set on one tab ('' when none): the page layer's count of hidden candidates there. */
+export async function badgeText(tabId) {
+  return ext.action.getBadgeText({ tabId });
+}
+
+/** The badge's colour (the badge says how many candidates were hidden on the tab). */
+export async function setBadgeColor(color) {
+  await ext.action.setBadgeBackgroundColor({ color });
+}
+
+/**
+ * Tabs with a website in them (http, https, file), the active one of the last focused window first:
+ * where IceVeil's content scripts run and the browser applies its WebRTC setting.
+ */
+export async function webTabs() {
+  const tabs = await ext.tabs.query({ windowType: 'normal' });
+  const web = tabs.filter((t) => /^(https?|file):/.test(t.url ?? ''));
+  return web.sort((a, b) => Number(b.active) - Number(a.active) || (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0));
+}
+
+/** The URL of the tab `activeWebTab()` returns, or null (browser pages may hide it). */
+export async function activeTabUrl() {
+  const tab = await activeWebTab();
+  return tab ? { id: tab.id, url: tab.url ?? tab.pendingUrl ?? '' } : null;
+}
+
+/** Calls `listener(details)` on install and update ({ reason: 'install' | 'update' | … }). */
+export function onInstalledDetails(listener) {
+  ext.runtime.onInstalled.addListener(listener);
+}
+
+/** Opens one of the extension's own pages in a new tab. */
+export async function openOwnPage(path, { active = true } = {}) {
+  await ext.tabs.create({ url: ext.runtime.getURL(path), active });
+}
+
+export async function openOptionsPage() {
+  await ext.runtime.openOptionsPage();
+}
+
+/** Whether the user let IceVeil run in private (Firefox) or incognito (Chromium) windows. */
+export async function allowedInPrivate() {
+  return ext.extension.isAllowedIncognitoAccess();
+}
+
+/** The extension's own version, from the manifest. */
+export function extensionVersion() {
+  return ext.runtime.getManifest().version;
+}
+
+export async function copyText(text) {
+  await navigator.clipboard.writeText(text);
 }

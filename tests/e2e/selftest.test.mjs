@@ -55,6 +55,7 @@ for (const name of selectedBrowsers()) {
       assert.equal(r.browserSummary, 'public-only', r.summaryText);
       assert.notEqual(r.siteSummary, 'local-leak', r.siteText);
       assert.match(r.summaryText, new RegExp(lab.LAB_PUBLIC_IP.replaceAll('.', '\\.')));
+      assert.doesNotMatch(r.summaryText, /switch to Proxy only/, 'hide-local no longer recommends a mode that breaks calls');
     });
 
     test('proxy-only without a proxy: the report says WebRTC has no non-proxied route', async () => {
@@ -69,6 +70,82 @@ for (const name of selectedBrowsers()) {
       const r = await runSelfTest(driver);
       assert.equal(r.browserSummary, 'webrtc-unavailable', r.summaryText);
       assert.deepEqual(r.browser, []);
+    });
+
+    // The active tab is a browser page: the layer-1 result must still be what websites get (measured in the
+    // open website tab), never the extension page's (Chromium does not apply its setting there).
+    // Firefox lets no extension open its privileged about: pages; a window without a URL opens its new-tab page.
+    const BROWSER_PAGES = name === 'chromium' ? ['chrome://newtab/', 'about:blank', 'chrome://extensions/'] : [null, 'about:blank'];
+    for (const page of BROWSER_PAGES) {
+      test(`active tab ${page ?? 'a new tab'}: hide-local reports what websites get (no local address, not "leaking"), off reports the real leak`, async () => {
+        const win = await driver.eval((url) => (globalThis.browser ?? globalThis.chrome).windows.create(url ? { url } : {}).then((w) => w.id), page);
+        try {
+          // The new window's tab is the one the popup means (the browser marks it last accessed).
+          await until(() => driver.eval(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'site.info' })
+            .then((i) => i.origin === null)), { what: 'the browser page to be the active tab' });
+          await pickMode(driver, 'hide-local');
+          let r = await runSelfTest(driver);
+          assert.notEqual(r.summary, 'local-leak', r.summaryText);
+          assert.equal(r.browserSummary, 'public-only', r.summaryText);
+          assert.deepEqual(mentionsPrivate(r.browser), []);
+          assert.equal(r.siteSummary, 'site-unavailable', 'the browser page itself cannot be tested, and the popup says so');
+          assert.match(r.summaryText, new RegExp(lab.LAB_PUBLIC_IP.replaceAll('.', '\\.')));
+          await pickMode(driver, 'off');
+          r = await runSelfTest(driver);
+          assert.equal(r.browserSummary, 'local-leak', `off: the browser really exposes the local address to sites: ${r.summaryText}`);
+          assert.ok(mentionsPrivate(r.browser).length > 0);
+        } finally {
+          await driver.eval((id) => (globalThis.browser ?? globalThis.chrome).windows.remove(id), win).catch(() => {});
+          await pickMode(driver, 'hide-local');
+        }
+      });
+    }
+
+    test('no website tab open at all: Chromium says it cannot measure; Firefox measures in its own page, which gets the same setting', async () => {
+      const ext = async (fn, arg) => driver.eval(fn, arg);
+      const webTabs = await ext(() => (globalThis.browser ?? globalThis.chrome).tabs.query({}).then((ts) => ts.filter((t) => /^https?:/.test(t.url ?? '')).map((t) => t.id)));
+      await ext((ids) => (globalThis.browser ?? globalThis.chrome).tabs.remove(ids), webTabs);
+      const win = await ext((url) => (globalThis.browser ?? globalThis.chrome).windows.create({ url }).then((w) => w.id), 'about:blank');
+      try {
+        await pickMode(driver, 'hide-local');
+        const r = await runSelfTest(driver);
+        assert.notEqual(r.summary, 'local-leak', r.summaryText);
+        if (name === 'chromium') {
+          assert.equal(r.browserSummary, 'cannot-measure', r.summaryText);
+          assert.equal(r.summary, 'cannot-measure');
+          assert.deepEqual(r.browser, []);
+        } else {
+          assert.equal(r.browserSummary, 'public-only', r.summaryText);
+          assert.deepEqual(mentionsPrivate(r.browser), []);
+        }
+      } finally {
+        await ext((id) => (globalThis.browser ?? globalThis.chrome).windows.remove(id), win).catch(() => {});
+        await ext((url) => (globalThis.browser ?? globalThis.chrome).windows.create({ url }), `${site.origin}/gather.html`);
+      }
+    });
+
+    test('the verdict comes first, in plain words, and a mode change clears it', async () => {
+      await pickMode(driver, 'hide-local');
+      const r = await runSelfTest(driver);
+      const layout = await driver.eval(() => {
+        const top = (id) => document.getElementById(id).getBoundingClientRect().top;
+        const texts = [...document.querySelectorAll('#verdict p, .layer-summary')].map((p) => p.textContent.trim()).filter(Boolean);
+        return {
+          verdictTop: top('verdict'), modesTop: top('modes'), detailsOpen: document.getElementById('selftest-result').open,
+          focused: document.activeElement?.id, texts, width: Math.max(document.body.scrollWidth, ...[...document.body.querySelectorAll("*")].map((e) => e.getBoundingClientRect().right - document.body.getBoundingClientRect().left)),
+        };
+      });
+      assert.ok(layout.verdictTop < layout.modesTop, `the verdict is above the modes: ${JSON.stringify(layout)}`);
+      assert.equal(layout.detailsOpen, false, 'the details start collapsed');
+      assert.equal(layout.focused, 'verdict', 'focus moves to the result');
+      assert.equal(new Set(layout.texts).size, layout.texts.length, `no sentence repeats: ${JSON.stringify(layout.texts)}`);
+      assert.ok(!/[a-z]+_[a-z]+_/.test(r.summaryText), `no raw ids in the verdict: ${r.summaryText}`);
+      assert.ok(layout.width <= 360, `nothing overflows 360 px: ${layout.width}`);
+      await pickMode(driver, 'proxy-only');
+      assert.equal(await driver.eval(() => document.getElementById('verdict').hidden), true, 'a mode change clears the old result');
+      const p = await runSelfTest(driver);
+      assert.match(p.summaryText, /proxy or a TURN relay/, 'proxy-only says calls need a proxy or relay');
+      await pickMode(driver, 'hide-local');
     });
 
     test('an unreachable STUN server ends within the timeout with its own message', async () => {
