@@ -30,7 +30,7 @@ export async function popupView(driver) {
       switchDisabled: document.getElementById('enabled').disabled,
       checkedMode: document.querySelector('input[name=mode]:checked')?.value ?? null,
       modesDisabled: document.getElementById('modes').disabled,
-      policyValue: document.getElementById('policy-value').textContent,
+      policyValue: document.getElementById('policy-value').dataset.value, // the raw value; the text is its plain name
       controller: document.getElementById('controller').dataset.controller,
       controllerText: document.getElementById('controller').textContent,
       warning: visible('control-warning') ? document.getElementById('control-warning').textContent : null,
@@ -108,14 +108,15 @@ export async function runSelfTest(driver) {
   await until(() => driver.eval(() => document.body.dataset.selftest), { what: 'the self-test to finish', timeoutMs: 30000 });
   return driver.eval(() => {
     const rows = (id) => [...document.querySelectorAll(`#${id} tr[data-kind]`)].map((tr) => {
-      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent);
-      return { type: td[0], protocol: td[1], address: td[2], kind: tr.dataset.kind, exposure: tr.dataset.exposure, text: tr.textContent };
+      // The row's raw fields are in its data attributes; the cells hold their plain-word rendering.
+      const address = [...tr.querySelectorAll('td')].find((c) => c.className === 'addr')?.textContent ?? tr.dataset.address;
+      return { type: tr.dataset.typ, protocol: tr.dataset.protocol, address, kind: tr.dataset.kind, exposure: tr.dataset.exposure, text: tr.textContent };
     });
     return {
       done: document.body.dataset.selftest,
       progressVisible: getComputedStyle(document.getElementById('selftest-progress')).display !== 'none',
       summary: document.getElementById('selftest-summary').dataset.summary,
-      summaryText: document.getElementById('selftest-summary').textContent,
+      summaryText: document.getElementById('verdict').textContent, // the headline and its one-sentence detail
       browserSummary: document.getElementById('selftest-browser-summary').dataset.summary,
       siteSummary: document.getElementById('selftest-site-summary').dataset.summary,
       siteText: document.getElementById('selftest-site-summary').textContent,
