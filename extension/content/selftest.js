@@ -9,7 +9,8 @@
     const iceServers = JSON.parse(JSON.stringify(Array.isArray(message.iceServers) ? message.iceServers : []));
     const timeoutMs = Math.min(Math.max(Number(message.timeoutMs) || 8000, 1000), 30000);
     // The page layer (isolated.js) offers a hook that runs the same gathering through the page's own wrapped constructor.
-    const pageSide = typeof globalThis.iceveilPageSelfTest === 'function'
+    // browserOnly: the popup's active tab is a browser page, so this website tab measures only what the browser exposes to sites.
+    const pageSide = message.browserOnly !== true && typeof globalThis.iceveilPageSelfTest === 'function'
       ? globalThis.iceveilPageSelfTest({ iceServers, timeoutMs }).catch((err) => ({ error: String((err && err.message) || err) }))
       : Promise.resolve(null);
     Promise.all([globalThis.iceveilGather(globalThis.RTCPeerConnection, iceServers, timeoutMs), pageSide])
