@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, selectedBrowsers, until } from '../harness/browsers.mjs';
+import { BROWSERS, ROOT, selectedBrowsers, until } from '../harness/browsers.mjs';
 import { openPopup, pickMode, popupView } from '../harness/iceveil.mjs';
 import { labInfo } from '../harness/lab.mjs';
 import { closeTab, inTab, launch, leaked, openTab, rivalTakesLayer1, setMode } from '../harness/pagelayer.mjs';
@@ -286,3 +286,26 @@ for (const name of selectedBrowsers()) {
     });
   });
 }
+
+describe('chromium: every shipped locale renders in the popup without overflowing 360 px', { skip: !selectedBrowsers().includes('chromium') && 'chromium not selected' }, () => {
+  const WANT = { en: /Protection is on/, de: /Schutz ist an/, fr: /La protection est active/, es: /La protección está activada/, ru: /Защита включена/, zh_CN: /保护已开启/ };
+  for (const [locale, want] of Object.entries(WANT)) {
+    test(locale, async () => {
+      const driver = await BROWSERS.chromium({ args: [`--lang=${locale.replace('_', '-')}`] });
+      try {
+        await openPopup(driver);
+        await until(() => driver.eval(() => document.getElementById('enabled-state').textContent), { what: 'the header' });
+        await driver.eval(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+        const v = await driver.eval(() => ({
+          header: document.getElementById('enabled-state').textContent,
+          lang: document.documentElement.lang,
+          width: Math.max(document.body.scrollWidth, ...[...document.body.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right - document.body.getBoundingClientRect().left)),
+        }));
+        assert.match(v.header, want, `${locale}: ${v.header}`);
+        assert.ok(v.width <= 360, `${locale}: nothing overflows 360 px (${v.width})`);
+      } finally {
+        await driver.close();
+      }
+    });
+  }
+});
