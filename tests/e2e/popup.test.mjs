@@ -138,6 +138,29 @@ for (const name of selectedBrowsers()) {
       assert.equal((await popupView(driver)).checkedMode, 'hide-local');
     });
 
+    test('each mode radio is named by its mode and described once; the focus ring fits the radio', async () => {
+      await openPopup(driver);
+      await pickMode(driver, 'hide-local');
+      const a = await driver.eval(() => [...document.querySelectorAll('input[name=mode]')].map((r) => {
+        const text = (ids) => (ids ?? '').split(' ').filter(Boolean).map((id) => document.getElementById(id).textContent).join(' ');
+        return { name: text(r.getAttribute('aria-labelledby')), description: text(r.getAttribute('aria-describedby')), mode: r.value };
+      }));
+      for (const r of a) {
+        assert.ok(r.name && r.description, JSON.stringify(r));
+        assert.ok(!r.name.includes(r.description), `the description is not part of the name: ${JSON.stringify(r)}`);
+      }
+      if (name === 'chromium') {
+        // The browser's own accessible-name computation: the exact mode name finds the radio.
+        assert.equal(await driver.page.getByRole('radio', { name: a[0].name, exact: true }).count(), 1);
+      }
+      await driver.eval(() => document.querySelector('input[name=mode]:checked').focus());
+      const box = await driver.eval(() => {
+        const r = document.activeElement.getBoundingClientRect();
+        return { w: Math.round(r.width), h: Math.round(r.height), outline: getComputedStyle(document.activeElement).outlineStyle };
+      });
+      assert.equal(box.w, box.h, `a square focus target, not stretched by the grid: ${JSON.stringify(box)}`);
+    });
+
     for (const theme of ['light', 'dark']) {
       test(`WCAG AA contrast in the ${theme} theme: text 4.5:1, controls 3:1 (popup, off popup, options)`, async () => {
         await scheme(driver, theme);
