@@ -153,7 +153,9 @@ if (BROWSERS.includes('chromium')) {
     const ctx = withPolicyChromium({ '3rdparty': { extensions: { [CHROME_ID]: { mode: 'turbo', locked: true } } } });
     test('an unknown mode string: warning naming "mode", default hide-local applies, locked still applies', async () => {
       const view = await popupUntil(ctx.driver, (v) => v.managedIssues, 'managed-issues warning');
-      assert.match(view.managedIssues, /Your organization's policy value for "mode" was ignored: .*turbo/);
+      // Issue 16's wording fix: the key is named once and "was ignored" is said once (by the core's sentence).
+      assert.match(view.managedIssues, /Your organization’s value for “mode”: .*turbo.*was ignored/);
+      assert.doesNotMatch(view.managedIssues, /was ignored.*was ignored/);
       assert.equal(view.mode, 'hide-local');
       assert.equal(view.lockedNote, true, 'the valid "locked" key still applies');
       assert.equal(view.switchDisabled, true);
