@@ -27,10 +27,8 @@ function showBanner(el, text) {
 function headline(state, lost) {
   if (state.mode === 'off') return message('stateOff');
   const mode = message(MODE_NAME_KEYS[state.mode] ?? 'modeHideLocalName');
-  if (lost && !lost.canControl) {
-    const who = lost.controller === 'other-extension' ? 'stateFilterOnlyExtension' : 'stateFilterOnlyPolicy';
-    return message(state.pageLayer === 'off' ? 'stateNotInControl' : who, [mode]);
-  }
+  // Who holds the setting and what to do is the warning's job; the header says what protects now.
+  if (lost && !lost.canControl) return message(state.pageLayer === 'off' ? 'stateNotInControl' : 'stateFilterOnly', [mode]);
   if (lost) return message('statePending', [mode]);
   return message('stateOn', [mode]);
 }

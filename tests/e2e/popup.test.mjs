@@ -251,8 +251,11 @@ for (const name of selectedBrowsers()) {
           const s = document.getElementById('enabled-state');
           return s.dataset.state === 'not-in-control' ? { text: s.textContent, icon: document.getElementById('state-icon').getAttribute('src') } : null;
         }), { what: 'the not-in-control header' });
-        assert.match(v.text, /Another extension holds/);
+        assert.match(v.text, /setting is not IceVeil’s/);
         assert.match(v.text, /page filter still protects/);
+        const warning = await driver.eval(() => document.getElementById('control-warning').textContent);
+        assert.match(warning, /Another extension controls this setting/, 'the warning says who holds it and what to do');
+        assert.ok(!warning.includes(v.text) && !v.text.includes(warning), 'the header and the warning do not repeat each other');
         assert.doesNotMatch(v.text, /Protection is on/);
         assert.match(v.icon, /icon-warn-/);
       });
