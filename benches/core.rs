@@ -1,7 +1,9 @@
-//! Criterion benchmarks for the IceVeil core's hot paths: address classification, candidate parsing and judging, and SDP filtering.
+//! Criterion benchmarks for the IceVeil core's hot paths: address classification, candidate parsing and judging, SDP filtering, and the paths a page or an admin can make large (the self-test report, thousands of exceptions).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use iceveil::addr::classify;
+use iceveil::config::{merge, validate_user, ExceptionSet, ManagedSettings};
+use iceveil::selftest::{evaluate, Outcome};
 use iceveil::candidate::parse_candidate;
 use iceveil::sdp::filter_sdp;
 use iceveil::verdict::{judge_str, Mode};
@@ -76,5 +78,50 @@ fn bench_sdp(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_classify, bench_candidate, bench_sdp);
+/// 80,000 distinct candidates (host and srflx over distinct addresses): the report's address dedup must stay linear.
+fn bench_selftest(c: &mut Criterion) {
+    let candidates: Vec<String> = (0..80_000u32)
+        .map(|i| {
+            let (a, b) = ((i >> 8) & 0xff, i & 0xff);
+            if i % 2 == 0 {
+                format!("candidate:{i} 1 udp 2122260223 10.{}.{a}.{b} 5{} typ host", i >> 16, i % 1000)
+            } else {
+                format!("candidate:{i} 1 udp 1686052607 11.{}.{a}.{b} 4{} typ srflx raddr 10.0.{a}.{b} rport 5000", i >> 16, i % 1000)
+            }
+        })
+        .collect();
+    let outcome = Outcome { webrtc_available: true, completed: true, ice_servers: 1, ..Outcome::default() };
+    let mut g = c.benchmark_group("selftest");
+    g.sample_size(10);
+    g.bench_function("report_80k_candidates", |b| b.iter(|| evaluate(Mode::HideLocal, black_box(&candidates), &outcome)));
+    g.finish();
+}
+
+/// 8,000 exceptions (exact and wildcard, some repeated): resolving the settings (validation, the public-suffix
+/// check, dedup) and building the index, then one per-request question against them.
+fn bench_exceptions(c: &mut Criterion) {
+    let list: Vec<serde_json::Value> = (0..8_000u32)
+        .map(|i| match i % 4 {
+            0 => format!("https://meet{}.example.com", i / 4),
+            1 => format!("https://*.team{}.example.org", i / 4),
+            2 => format!("*://calls{}.example.net:8443", i / 4),
+            _ => format!("https://meet{}.example.com", i / 8), // a repeat
+        })
+        .map(serde_json::Value::String)
+        .collect();
+    let stored = serde_json::json!({ "exceptions": list });
+    let mut g = c.benchmark_group("exceptions");
+    g.sample_size(20);
+    g.bench_function("resolve_8k", |b| {
+        b.iter(|| {
+            let s = merge(validate_user(black_box(&stored)).value, &ManagedSettings::default());
+            ExceptionSet::of_settings(&s)
+        })
+    });
+    let set = ExceptionSet::new(&validate_user(&stored).value.exceptions);
+    g.bench_function("page_mode_8k", |b| b.iter(|| set.applies(black_box("https://a.b.team1999.example.org"), black_box("https://meet3.example.com"))));
+    g.finish();
+}
+
+criterion_group!(benches, bench_classify, bench_candidate, bench_sdp, bench_selftest, bench_exceptions);
 criterion_main!(benches);

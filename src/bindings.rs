@@ -88,7 +88,7 @@ pub fn resolve_settings(user: JsValue, managed: JsValue) -> JsValue {
     let u = config::validate_user(&json_in(user));
     let m = config::validate_managed(&json_in(managed));
     out(&Resolved {
-        settings: config::merge(&u.value, &m.value),
+        settings: config::merge(u.value, &m.value),
         user_issues: u.issues,
         managed_issues: m.issues,
         managed: m.value,
@@ -109,8 +109,7 @@ pub fn control_status(level_of_control: &str, value: JsValue, wanted: JsValue, d
     out(&plan::control_status(level_of_control, &json_in(value), wanted, &json_in(default_value)))
 }
 
-/// The page layer's mode for one origin: the settings' mode, or `off` where a site exception
-/// applies.
+/// The page layer's mode for one frame: the settings' mode, or `off` where a site exception applies.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageMode {
@@ -118,14 +117,51 @@ struct PageMode {
     excepted: bool,
 }
 
-#[wasm_bindgen(js_name = pageMode)]
-pub fn page_mode(settings: JsValue, origin: &str) -> JsValue {
-    let s = config::validate_user(&json_in(settings)).value;
-    let excepted = config::is_excepted(&s, origin);
-    out(&PageMode {
-        mode: if excepted { Mode::Off } else { s.mode },
-        excepted,
+/// The settings the page layer judges with, validated and indexed once per settings change (the
+/// background keeps one), so a verdict request costs a few lookups, not a re-validation.
+#[wasm_bindgen]
+pub struct PagePolicy {
+    mode: Mode,
+    exceptions: config::ExceptionSet,
+}
+
+#[wasm_bindgen]
+impl PagePolicy {
+    /// `settings`: the effective settings (as `resolveSettings` gives them).
+    #[wasm_bindgen(constructor)]
+    pub fn new(settings: JsValue) -> PagePolicy {
+        let s = config::validate_user(&json_in(settings)).value;
+        PagePolicy { mode: s.mode, exceptions: config::ExceptionSet::of_settings(&s) }
+    }
+
+    /// `{mode, excepted}` for a frame of `origin` whose top-level site is `top` (see `ExceptionSet::applies`).
+    #[wasm_bindgen(js_name = forFrame)]
+    pub fn for_frame(&self, origin: &str, top: &str) -> JsValue {
+        let excepted = self.exceptions.applies(origin, top);
+        out(&PageMode { mode: if excepted { Mode::Off } else { self.mode }, excepted })
+    }
+}
+
+/// Loads the Public Suffix List text (the extension's `psl/public_suffix_list.dat`) that the site-pattern
+/// rules need. Returns `{ rules }` or `{ error }`; until it succeeds, every wildcard pattern is refused.
+#[wasm_bindgen(js_name = loadPublicSuffixList)]
+pub fn load_public_suffix_list(text: &str) -> JsValue {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Loaded {
+        Ok { rules: usize },
+        Err { error: String },
+    }
+    out(&match crate::suffix::load(text) {
+        Ok(rules) => Loaded::Ok { rules },
+        Err(error) => Loaded::Err { error },
     })
+}
+
+/// The `excludeMatches` of disable mode's content script: the sites the exceptions name.
+#[wasm_bindgen(js_name = disableExcludes)]
+pub fn disable_excludes(settings: JsValue) -> Vec<String> {
+    config::exclude_match_patterns(&config::validate_user(&json_in(settings)).value.exceptions)
 }
 
 /// Whether `id` is one of the four mode ids.
@@ -147,8 +183,9 @@ pub fn mode_when_enabled(last_on_mode: JsValue) -> String {
 
 /// One page-layer request judged in one call (lists of strings; a non-string throws, and the
 /// caller drops the request: fail closed). Returns `{mode, excepted, verdicts, extra, sdps,
-/// addresses, filtered}`, index-aligned with the lists.
+/// addresses, remote, remoteSdps, filtered}`, index-aligned with the lists.
 #[wasm_bindgen(js_name = judgePage)]
+#[allow(clippy::too_many_arguments)]
 pub fn judge_page(
     mode: &str,
     excepted: bool,
@@ -156,8 +193,10 @@ pub fn judge_page(
     extra: Vec<String>,
     sdps: Vec<String>,
     addresses: Vec<String>,
+    remote: Vec<String>,
+    remote_sdps: Vec<String>,
 ) -> JsValue {
-    let req = crate::page::PageRequest { candidates, extra, sdps, addresses };
+    let req = crate::page::PageRequest { candidates, extra, sdps, addresses, remote, remote_sdps };
     out(&crate::page::judge_page(mode_in(mode), excepted, &req))
 }
 

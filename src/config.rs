@@ -146,24 +146,27 @@ fn read_list<'v>(key: &str, v: &'v Value, issues: &mut Vec<ConfigIssue>, must: &
 
 fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<String>> {
     let items = read_list(key, v, issues, "The site exceptions must be a list of site patterns", "none were used")?;
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let k = format!("{key}[{i}]");
+        let k = || format!("{key}[{i}]");
         match item {
             Value::String(s) => match validate_origin_pattern(s) {
-                Ok(p) => {
-                    if !out.contains(&p) {
-                        out.push(p);
-                    }
-                }
-                Err(why) => issues.push(issue(k, format!("The site exception {s:?} was ignored: {why}"))),
+                Ok(p) => out.push(p),
+                Err(why) => issues.push(issue(k(), format!("The site exception {s:?} was ignored: {why}"))),
             },
             other => issues.push(issue(
-                k,
+                k(),
                 format!("A site exception must be a text such as \"https://meet.example.com\", but {} is {}, so it was ignored.", show(other), type_name(other)),
             )),
         }
     }
+    // Repeats go, the first of each stays: one hash set over the list, no copies.
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(out.len());
+        out.iter().map(|p| seen.insert(p.as_str())).collect()
+    };
+    let mut flags = keep.into_iter();
+    out.retain(|_| flags.next().unwrap_or(false));
     Some(out)
 }
 
@@ -308,12 +311,14 @@ pub fn validate_managed(v: &Value) -> Validated<ManagedSettings> {
     Validated { value: m, issues }
 }
 
-/// Applies policy over the user's settings, key by key.
-pub fn merge(user: &Settings, managed: &ManagedSettings) -> Settings {
+/// Applies policy over the user's settings, key by key. Under `locked: true` no user value applies:
+/// what the administrator left unset takes the safe default, so writing `storage.local` changes nothing.
+pub fn merge(user: Settings, managed: &ManagedSettings) -> Settings {
+    let user = if managed.locked == Some(true) { Settings::default() } else { user };
     Settings {
         mode: managed.mode.unwrap_or(user.mode),
-        exceptions: managed.exceptions.clone().unwrap_or_else(|| user.exceptions.clone()),
-        self_test_ice_servers: managed.self_test_ice_servers.clone().unwrap_or_else(|| user.self_test_ice_servers.clone()),
+        exceptions: managed.exceptions.clone().unwrap_or(user.exceptions),
+        self_test_ice_servers: managed.self_test_ice_servers.clone().unwrap_or(user.self_test_ice_servers),
         locked: managed.locked.unwrap_or(user.locked),
     }
 }
@@ -379,6 +384,11 @@ fn parse_port_text(p: &str) -> Result<u16, String> {
 }
 
 fn parse_pattern(p: &str) -> Result<Pattern, String> {
+    parse_pattern_with(p, true)
+}
+
+/// [`parse_pattern`]; `check_suffix: false` skips the public-suffix test, for patterns that passed it already.
+fn parse_pattern_with(p: &str, check_suffix: bool) -> Result<Pattern, String> {
     let t = p.trim();
     if t.is_empty() {
         return Err("it is empty.".into());
@@ -429,13 +439,42 @@ fn parse_pattern(p: &str) -> Result<Pattern, String> {
         return Ok(Pattern { scheme, host: ip.to_string(), wildcard, port });
     }
     let h = host.strip_suffix('.').unwrap_or(&host);
+    if ends_in_a_number(h) {
+        return Err(if wildcard {
+            format!("\"*.{h}\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\".")
+        } else {
+            format!("{h:?} is neither a whole IP address nor a site name.")
+        });
+    }
     if h.len() > 253 || !h.split('.').all(is_dns_label) {
         return Err(format!("{host_text:?} is not a valid host name."));
     }
     if wildcard && !h.contains('.') {
         return Err(format!("\"*.{h}\" is too broad; use a site name such as \"*.example.com\"."));
     }
+    if wildcard && check_suffix {
+        match crate::suffix::is_public_suffix(h) {
+            Some(false) => {}
+            Some(true) => {
+                return Err(format!(
+                    "\"*.{h}\" would match every site under {h:?}, which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.{h}\"."
+                ))
+            }
+            None => return Err(crate::suffix::NOT_LOADED.to_string()),
+        }
+    }
     Ok(Pattern { scheme, host: h.to_string(), wildcard, port })
+}
+
+/// Does this host end in a number, so that a URL parser would read it as an IPv4 address (WHATWG URL,
+/// "ends in a number checker": the last label is all digits, or `0x` and hex digits)? A site name never
+/// does, since no top-level domain is numeric; `168.1.1` in `*.168.1.1` is a fragment of an IP literal.
+fn ends_in_a_number(host: &str) -> bool {
+    let last = host.rsplit('.').next().unwrap_or("");
+    if !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")).is_some_and(|x| x.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Validates a site-exception pattern and returns its normal form, or the reason it is refused.
@@ -443,7 +482,9 @@ fn parse_pattern(p: &str) -> Result<Pattern, String> {
 /// Accepted: `https://meet.example.com`, `https://*.example.com`, `*://example.org`,
 /// `http://localhost:8080`, `http://[::1]:8080`. Scheme `http`, `https` or `*`; a bare host
 /// gets `https://`. No paths (one trailing `/` is tolerated and dropped). The host is lowercased.
-/// Refused: empty, `*`, `<all_urls>`, `*://*`, `https://*.com`-style patterns that match a whole TLD.
+/// Refused: empty, `*`, `<all_urls>`, `*://*`, `https://*.com`-style patterns that match a whole TLD,
+/// wildcards over any public suffix (`*.co.uk`, `*.github.io`, see [`crate::suffix`]), and hosts that end in
+/// a number but are not a whole IP address (`*.168.1.1`, `*://*.1.1`).
 pub fn validate_origin_pattern(p: &str) -> Result<String, String> {
     parse_pattern(p).map(|x| x.render())
 }
@@ -475,35 +516,117 @@ fn parse_origin(origin: &str) -> Option<(String, String, u16)> {
     Some((scheme, host, port))
 }
 
+/// An origin's parts for matching: scheme, host (IPv6 in normal bracketed form), port.
+fn origin_parts(origin: &str) -> Option<(String, String, u16)> {
+    let (scheme, host, port) = parse_origin(origin)?;
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(inner) => format!("[{}]", crate::addr::parse_ipv6(inner.as_bytes())?),
+        None => host,
+    };
+    Some((scheme, host, port))
+}
+
 /// Does `origin` (e.g. `https://a.example.com`) fall under `pattern`? An invalid pattern or origin matches nothing.
 /// `*.example.com` matches `example.com` and every subdomain; a port in the pattern must match
 /// (default ports count: `https://x.org:443` matches `https://x.org`); no port matches any port.
 pub fn origin_matches(pattern: &str, origin: &str) -> bool {
-    let Ok(p) = parse_pattern(pattern) else { return false };
-    let Some((scheme, host, port)) = parse_origin(origin) else { return false };
-    if p.scheme != "*" && p.scheme != scheme {
-        return false;
-    }
-    if p.port.is_some_and(|pp| pp != port) {
-        return false;
-    }
-    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(inner) => match crate::addr::parse_ipv6(inner.as_bytes()) {
-            Some(ip) => format!("[{ip}]"),
-            None => return false,
-        },
-        None => host,
-    };
-    if p.wildcard {
-        host == p.host || host.strip_suffix(&p.host).is_some_and(|pre| pre.ends_with('.'))
-    } else {
-        host == p.host
+    ExceptionSet::new(std::slice::from_ref(&pattern.to_string())).matches(origin)
+}
+
+/// The site exceptions, parsed once and indexed by host, so that one question costs a few lookups
+/// (one per label of the asked host), whatever the number of exceptions.
+#[derive(Clone, Debug, Default)]
+pub struct ExceptionSet {
+    exact: std::collections::HashMap<String, Vec<Admits>>,
+    wildcard: std::collections::HashMap<String, Vec<Admits>>,
+}
+
+/// The scheme and port part of a pattern (its host is the index key).
+#[derive(Clone, Debug)]
+struct Admits {
+    scheme: String,
+    port: Option<u16>,
+}
+
+impl Admits {
+    fn admits(&self, scheme: &str, port: u16) -> bool {
+        (self.scheme == "*" || self.scheme == scheme) && self.port.map_or(true, |p| p == port)
     }
 }
 
-/// Is `origin` listed as an exception in `settings`?
-pub fn is_excepted(settings: &Settings, origin: &str) -> bool {
-    settings.exceptions.iter().any(|p| origin_matches(p, origin))
+impl ExceptionSet {
+    /// Patterns that do not validate are left out: they match nothing.
+    pub fn new(patterns: &[String]) -> ExceptionSet {
+        ExceptionSet::build(patterns, true)
+    }
+
+    /// The exceptions of validated [`Settings`]: each passed the public-suffix test when it was validated,
+    /// so only its syntax is read again.
+    pub fn of_settings(settings: &Settings) -> ExceptionSet {
+        ExceptionSet::build(&settings.exceptions, false)
+    }
+
+    fn build(patterns: &[String], check_suffix: bool) -> ExceptionSet {
+        let mut set = ExceptionSet::default();
+        for p in patterns.iter().filter_map(|p| parse_pattern_with(p, check_suffix).ok()) {
+            let index = if p.wildcard { &mut set.wildcard } else { &mut set.exact };
+            index.entry(p.host).or_default().push(Admits { scheme: p.scheme, port: p.port });
+        }
+        set
+    }
+
+    /// Does `origin` fall under one of the patterns? An opaque (`null`) or unreadable origin never does.
+    pub fn matches(&self, origin: &str) -> bool {
+        let Some((scheme, host, port)) = origin_parts(origin) else { return false };
+        let hit = |index: &std::collections::HashMap<String, Vec<Admits>>, h: &str| {
+            index.get(h).is_some_and(|ps| ps.iter().any(|p| p.admits(&scheme, port)))
+        };
+        if hit(&self.exact, &host) {
+            return true;
+        }
+        if host.starts_with('[') || crate::addr::parse_ipv4(host.as_bytes()).is_some() {
+            return false; // no wildcard covers an IP address
+        }
+        let mut rest = host.as_str();
+        loop {
+            if hit(&self.wildcard, rest) {
+                return true;
+            }
+            match rest.split_once('.') {
+                Some((_, tail)) => rest = tail,
+                None => return false,
+            }
+        }
+    }
+
+    /// The exception rule: IceVeil stands aside in a frame only when both the frame's own origin and
+    /// the top-level site the user sees are excepted. An excepted site embedded in another site is
+    /// filtered, and a site embedded in an excepted one is filtered too.
+    pub fn applies(&self, frame_origin: &str, top_origin: &str) -> bool {
+        self.matches(frame_origin) && self.matches(top_origin)
+    }
+}
+
+/// Match patterns (as content-script `excludeMatches` take them) covering every site an exception names,
+/// so that disable mode leaves the constructor to excepted sites. Browsers' match patterns have no
+/// port (Firefox) and no IPv6 literal form that both accept: a port is dropped (the pattern then covers
+/// the host's other ports too, where the page layer still drops every candidate under `disable`, since
+/// no exception applies there), and an IPv6 exception gets no pattern (disable removes the constructor
+/// there, the safe side).
+pub fn exclude_match_patterns(exceptions: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    exceptions
+        .iter()
+        .filter_map(|p| parse_pattern(p).ok())
+        .filter(|p| !p.host.starts_with('['))
+        .map(|p| format!("{}://{}{}/*", p.scheme, if p.wildcard { "*." } else { "" }, p.host))
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
+}
+
+/// Is a frame of `origin`, inside the top-level site `top`, excepted in `settings`? See [`ExceptionSet::applies`].
+pub fn is_excepted(settings: &Settings, origin: &str, top: &str) -> bool {
+    ExceptionSet::of_settings(settings).applies(origin, top)
 }
 
 /// Accepts `stun:`, `stuns:`, `turn:` and `turns:` URLs (RFC 7064 / RFC 7065) with a host.
@@ -633,14 +756,18 @@ mod tests {
         assert_eq!(r.issues.len(), 1);
         assert_eq!(r.issues[0].key, "locked");
         let user = validate_user(&json!({"mode": "off", "exceptions": ["https://a.example"]})).value;
-        let m = merge(&user, &r.value);
+        let m = merge(user.clone(), &r.value);
         assert_eq!(m.mode, Mode::Disable);
         assert_eq!(m.exceptions, vec!["https://corp.example.com"]);
         assert!(!m.locked);
         assert_eq!(m.self_test_ice_servers, user.self_test_ice_servers);
-        let m = merge(&user, &validate_managed(&json!({"locked": true})).value);
-        assert_eq!((m.mode, m.locked), (Mode::Off, true));
-        assert_eq!(merge(&user, &ManagedSettings::default()), user);
+        let m = merge(user.clone(), &validate_managed(&json!({"locked": true})).value);
+        assert_eq!(m, Settings { locked: true, ..Settings::default() }, "under the lock, no stored user value applies");
+        let m = merge(user.clone(), &validate_managed(&json!({"locked": true, "exceptions": ["https://corp.example.com"]})).value);
+        assert_eq!((m.mode, m.exceptions.len()), (Mode::HideLocal, 1));
+        let m = merge(user.clone(), &validate_managed(&json!({"locked": false})).value);
+        assert_eq!((m.mode, m.locked), (Mode::Off, false));
+        assert_eq!(merge(user.clone(), &ManagedSettings::default()), user);
     }
 
     #[test]
@@ -668,6 +795,58 @@ mod tests {
     }
 
     #[test]
+    fn pattern_rules_and_their_wording() {
+        for (p, why) in [
+            ("*.168.1.1", "\"*.168.1.1\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\"."),
+            ("https://*.0.0.1", "\"*.0.0.1\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\"."),
+            ("*://*.1.1", "\"*.1.1\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\"."),
+            ("https://*.0x7f", "\"*.0x7f\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\"."),
+            ("https://10.1.2", "\"10.1.2\" is neither a whole IP address nor a site name."),
+            ("*.co.uk", "\"*.co.uk\" would match every site under \"co.uk\", which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.co.uk\"."),
+            ("https://*.github.io", "\"*.github.io\" would match every site under \"github.io\", which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.github.io\"."),
+            ("https://*.blogspot.com", "\"*.blogspot.com\" would match every site under \"blogspot.com\", which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.blogspot.com\"."),
+            ("https://*.com", "\"*.com\" is too broad; use a site name such as \"*.example.com\"."),
+        ] {
+            assert_eq!(validate_origin_pattern(p), Err(why.to_string()), "{p}");
+        }
+        for (p, want) in [
+            ("*.example.co.uk", "https://*.example.co.uk"),
+            ("https://*.octocat.github.io", "https://*.octocat.github.io"),
+            ("https://co.uk", "https://co.uk"),
+            ("http://192.168.1.10", "http://192.168.1.10"),
+            ("https://*.example1.com", "https://*.example1.com"),
+        ] {
+            assert_eq!(validate_origin_pattern(p).as_deref(), Ok(want), "{p}");
+        }
+        let r = validate_user(&json!({"exceptions": ["*.168.1.1", "https://meet.example.com"]}));
+        assert_eq!(r.value.exceptions, vec!["https://meet.example.com"]);
+        assert!(r.issues[0].message.starts_with("The site exception \"*.168.1.1\" was ignored: \"*.168.1.1\" is part of an IP address"), "{}", r.issues[0].message);
+        assert!(!origin_matches("https://*.1.1", "https://192.168.1.1"));
+    }
+
+    #[test]
+    fn exception_set_is_indexed_and_matches_like_the_rule() {
+        let many: Vec<String> = (0..8000).map(|i| format!("https://*.site{i}.example")).chain(["http://[::1]:8080".to_string(), "*://a.b.example.org".to_string()]).collect();
+        let set = ExceptionSet::new(&many);
+        assert!(set.matches("https://x.y.site7999.example"));
+        assert!(set.matches("https://site0.example"));
+        assert!(!set.matches("http://site0.example"));
+        assert!(!set.matches("https://site8000.example"));
+        assert!(set.matches("http://[0::1]:8080"));
+        assert!(set.matches("http://a.b.example.org"));
+        assert!(!set.matches("http://b.example.org"));
+        assert!(!set.matches("null"));
+        assert!(set.applies("https://site1.example", "https://site2.example"));
+        assert!(!set.applies("https://site1.example", "https://other.example"));
+    }
+
+    #[test]
+    fn exclude_patterns_for_disable_mode() {
+        let ex: Vec<String> = ["https://meet.example.com", "*://*.example.org", "http://localhost:8080", "http://localhost", "http://[::1]:8080"].map(String::from).to_vec();
+        assert_eq!(exclude_match_patterns(&ex), vec!["https://meet.example.com/*", "*://*.example.org/*", "http://localhost/*"]);
+    }
+
+    #[test]
     fn matching() {
         assert!(origin_matches("https://*.example.com", "https://a.example.com"));
         assert!(origin_matches("https://*.example.com", "https://b.a.example.com"));
@@ -688,8 +867,12 @@ mod tests {
         assert!(!origin_matches("*", "https://x.org"));
         assert!(!origin_matches("https://x.org", "null"));
         let s = Settings { exceptions: vec!["https://*.example.com".into()], ..Settings::default() };
-        assert!(is_excepted(&s, "https://meet.example.com"));
-        assert!(!is_excepted(&s, "https://example.net"));
+        assert!(is_excepted(&s, "https://meet.example.com", "https://meet.example.com"));
+        assert!(is_excepted(&s, "https://meet.example.com", "https://www.example.com"));
+        assert!(!is_excepted(&s, "https://meet.example.com", "https://evil.example.net"), "an excepted frame in another site");
+        assert!(!is_excepted(&s, "https://evil.example.net", "https://meet.example.com"), "another site in an excepted one");
+        assert!(!is_excepted(&s, "https://meet.example.com", "null"));
+        assert!(!is_excepted(&s, "https://example.net", "https://example.net"));
     }
 
     #[test]

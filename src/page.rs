@@ -1,6 +1,7 @@
 //! One page-layer request (a task's candidates, stats entries, SDPs and addresses) judged in one call, so the background and Firefox's isolated world answer main.js identically.
 
 use crate::candidate::ConnectionAddress;
+use crate::remote::{filter_remote_sdp, remote_allowed, RemoteSdp};
 use crate::sdp::{filter_sdp, SdpFiltered};
 use crate::verdict::{hides, judge_str, Mode, Verdict};
 
@@ -17,6 +18,10 @@ pub struct PageRequest {
     pub sdps: Vec<String>,
     /// Bare addresses (`icecandidateerror.address`), bracketed IPv6 allowed.
     pub addresses: Vec<String>,
+    /// Remote candidate strings the page hands `addIceCandidate`.
+    pub remote: Vec<String>,
+    /// Remote SDPs the page hands `setRemoteDescription`.
+    pub remote_sdps: Vec<String>,
 }
 
 /// The answer, index-aligned with the request's lists.
@@ -29,6 +34,11 @@ pub struct PageReply {
     pub sdps: Vec<SdpFiltered>,
     /// `true` = hidden.
     pub addresses: Vec<bool>,
+    /// `true` = the browser may have this remote candidate ([`crate::remote`]).
+    pub remote: Vec<bool>,
+    /// The remote SDPs without the refused candidate lines.
+    #[serde(rename = "remoteSdps")]
+    pub remote_sdps: Vec<RemoteSdp>,
     /// Counted candidates dropped or rewritten (the badge's increment).
     pub filtered: u32,
 }
@@ -44,6 +54,8 @@ pub fn judge_page(mode: Mode, excepted: bool, req: &PageRequest) -> PageReply {
         extra: judge(&req.extra),
         sdps: req.sdps.iter().take(MAX_ITEMS).map(|s| filter_sdp(mode, s)).collect(),
         addresses: req.addresses.iter().take(MAX_ITEMS).map(|a| address_hidden(mode, a)).collect(),
+        remote: req.remote.iter().take(MAX_ITEMS).map(|c| remote_allowed(mode, c).is_ok()).collect(),
+        remote_sdps: req.remote_sdps.iter().take(MAX_ITEMS).map(|s| filter_remote_sdp(mode, s)).collect(),
         verdicts,
         filtered,
     }
@@ -69,7 +81,7 @@ mod tests {
 
     fn req(candidates: &[&str], sdps: &[&str], addresses: &[&str]) -> PageRequest {
         let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        PageRequest { candidates: v(candidates), extra: v(candidates), sdps: v(sdps), addresses: v(addresses) }
+        PageRequest { candidates: v(candidates), extra: v(candidates), sdps: v(sdps), addresses: v(addresses), ..Default::default() }
     }
 
     const HOST: &str = "candidate:1 1 udp 2122260223 10.77.0.2 54321 typ host generation 0";
@@ -87,6 +99,21 @@ mod tests {
         assert_eq!(r.filtered, 3);
         assert_eq!(r.extra, r.verdicts);
         assert_eq!(r.addresses, vec![true, false, false, true]);
+    }
+
+    #[test]
+    fn remote_candidates_and_sdps_are_judged_index_aligned() {
+        let probe = "candidate:9 1 udp 2122260223 10.77.0.2 54321 typ host";
+        let public = "candidate:8 1 udp 1686052607 11.22.33.1 40000 typ srflx raddr 0.0.0.0 rport 0";
+        let sdp = "v=0\r\na=candidate:9 1 udp 2122260223 10.77.0.2 54321 typ host\r\n";
+        let r = judge_page(Mode::HideLocal, false, &PageRequest { remote: vec![probe.into(), public.into(), String::new()], remote_sdps: vec![sdp.into()], ..Default::default() });
+        assert_eq!(r.remote, vec![false, true, true]);
+        assert_eq!((r.remote_sdps[0].sdp.as_str(), r.remote_sdps[0].removed), ("v=0\r\n", 1));
+        assert_eq!(r.filtered, 0, "refused remote candidates are not the user's own");
+        let off = judge_page(Mode::Off, true, &PageRequest { remote: vec![probe.into()], ..Default::default() });
+        assert_eq!(off.remote, vec![true]);
+        let j = serde_json::to_value(&r).unwrap();
+        assert!(j.get("remoteSdps").is_some() && j.get("remote").is_some(), "{j}");
     }
 
     #[test]

@@ -135,23 +135,33 @@ pub fn rtcp_parts(content: &str) -> (&str, Option<&str>) {
     }
 }
 
-fn same_addr(a: &AddrRef<'_>, b: &AddrRef<'_>) -> bool {
-    match (a, b) {
-        (AddrRef::Ip { ip: x, .. }, AddrRef::Ip { ip: y, .. }) => x == y,
-        (AddrRef::Fqdn(x), AddrRef::Fqdn(y)) => x.trim_end_matches('.').eq_ignore_ascii_case(y.trim_end_matches('.')),
-        _ => false,
+/// An address as relay matching compares it: the IP, or the name without a trailing dot, lowercased.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum AddrKey {
+    Ip(IpAddr),
+    Name(String),
+}
+
+impl AddrKey {
+    fn of(a: &AddrRef<'_>) -> AddrKey {
+        match a {
+            AddrRef::Ip { ip, .. } => AddrKey::Ip(*ip),
+            AddrRef::Fqdn(n) => AddrKey::Name(n.trim_end_matches('.').to_ascii_lowercase()),
+        }
     }
 }
 
-/// Relay addresses the filter keeps, with their media section (0 = session level, 1.. = m= sections).
+/// Relay addresses the filter keeps, per media section (0 = session level, 1.. = m= sections), in hash
+/// sets, so each `c=` or `a=rtcp:` line costs one lookup however many relays the SDP has.
 #[derive(Default)]
-pub(crate) struct KeptRelays<'a> {
-    pub(crate) list: Vec<(usize, AddrRef<'a>)>,
+pub(crate) struct KeptRelays {
+    by_section: std::collections::HashSet<(usize, AddrKey)>,
+    anywhere: std::collections::HashSet<AddrKey>,
 }
 
-impl<'a> KeptRelays<'a> {
+impl KeptRelays {
     /// Walks `sdp` once and keeps, per section, the address `relay_of` gives for each candidate line.
-    pub(crate) fn collect(sdp: &'a str, mut relay_of: impl FnMut(&'a str) -> Option<AddrRef<'a>>) -> Self {
+    pub(crate) fn collect<'a>(sdp: &'a str, mut relay_of: impl FnMut(&'a str) -> Option<AddrRef<'a>>) -> Self {
         let mut relays = KeptRelays::default();
         let mut section = 0usize;
         for (content, _) in lines(sdp) {
@@ -159,15 +169,23 @@ impl<'a> KeptRelays<'a> {
                 section += 1;
             } else if is_candidate_line(content) {
                 if let Some(a) = relay_of(content) {
-                    relays.list.push((section, a));
+                    let key = AddrKey::of(&a);
+                    relays.anywhere.insert(key.clone());
+                    relays.by_section.insert((section, key));
                 }
             }
         }
         relays
     }
 
+    /// A session-level line (section 0) may name a relay kept in any section.
     fn allows(&self, section: usize, addr: &AddrRef<'_>) -> bool {
-        self.list.iter().any(|(s, a)| (section == 0 || *s == section) && same_addr(a, addr))
+        let key = AddrKey::of(addr);
+        if section == 0 {
+            self.anywhere.contains(&key)
+        } else {
+            self.by_section.contains(&(section, key))
+        }
     }
 }
 
@@ -252,7 +270,7 @@ fn candidate_action(mode: Mode, content: &str) -> CandAction<'_> {
 }
 
 /// Is a `c=`/`a=rtcp:` address hidden under `mode` in `section`?
-fn conn_hidden(mode: Mode, addr: &AddrRef<'_>, section: usize, relays: &KeptRelays<'_>) -> bool {
+fn conn_hidden(mode: Mode, addr: &AddrRef<'_>, section: usize, relays: &KeptRelays) -> bool {
     if addr.is_unspecified() {
         return false;
     }
@@ -276,7 +294,7 @@ impl ConnRewrite<'_> {
 }
 
 /// How a `c=` or `a=rtcp:` line changes under `mode`, or `None` when it stays (or is another line).
-pub(crate) fn conn_rewrite<'a>(mode: Mode, content: &'a str, section: usize, relays: &KeptRelays<'_>) -> Option<ConnRewrite<'a>> {
+pub(crate) fn conn_rewrite<'a>(mode: Mode, content: &'a str, section: usize, relays: &KeptRelays) -> Option<ConnRewrite<'a>> {
     if let Some(rest) = content.strip_prefix("c=") {
         return match ConnField::parse(rest) {
             Some(f) if !conn_hidden(mode, &f.addr, section, relays) => None,

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::addr::{classify, AddrClass};
 use crate::config::{validate_ice_server_url, IceServer};
-use crate::candidate::{parse_candidate, CandidateType, ConnectionAddress};
-use crate::verdict::{judge, Mode, Verdict};
+use crate::candidate::{parse_ref_lite, AddrRef, TypRef};
+use crate::verdict::{decide, Decision, Facts, Mode};
 
 /// What an address shown in the report is, in the popup's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -134,14 +134,14 @@ pub struct Report {
     pub unparseable: u32,
 }
 
-fn kind_of(addr: &ConnectionAddress, typ: &CandidateType) -> (Kind, Option<AddrClass>) {
-    if matches!(typ, CandidateType::Relay) {
+fn kind_of(addr: &AddrRef<'_>, typ: TypRef<'_>) -> (Kind, Option<AddrClass>) {
+    if typ == TypRef::Relay {
         return (Kind::Relay, addr.ip().map(|ip| classify(ip).class));
     }
     kind_of_address(addr)
 }
 
-fn kind_of_address(addr: &ConnectionAddress) -> (Kind, Option<AddrClass>) {
+fn kind_of_address(addr: &AddrRef<'_>) -> (Kind, Option<AddrClass>) {
     let Some(ip) = addr.ip() else {
         return (if addr.is_mdns() { Kind::Mdns } else { Kind::Unknown }, None);
     };
@@ -173,11 +173,12 @@ fn exposure(mode: Mode, kind: Kind, related: Option<Kind>) -> Exposure {
     }
 }
 
-fn page_layer_action(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Allow { .. } => "allow",
-        Verdict::Drop { .. } => "drop",
-        Verdict::Rewrite { .. } => "rewrite",
+/// What the page layer does with the candidate: the verdict's action, decided without printing a rewrite.
+fn page_layer_action(d: Decision) -> &'static str {
+    match d {
+        Decision::Allow(_) => "allow",
+        Decision::Drop(_) => "drop",
+        Decision::ScrubRelated(_) => "rewrite",
     }
 }
 
@@ -190,7 +191,8 @@ pub fn evaluate(mode: Mode, candidates: &[String], outcome: &Outcome) -> Report 
         if raw.is_empty() || raw == "candidate:" || raw == "a=candidate:" {
             continue; // end-of-candidates marker: no address
         }
-        let Ok(c) = parse_candidate(raw) else {
+        // The borrowed parse: the same grammar as `parse_candidate`, without allocating.
+        let Ok(c) = parse_ref_lite(raw) else {
             unparseable += 1;
             rows.push(Row {
                 typ: String::new(),
@@ -206,7 +208,7 @@ pub fn evaluate(mode: Mode, candidates: &[String], outcome: &Outcome) -> Report 
             });
             continue;
         };
-        let (kind, class) = kind_of(&c.address, &c.typ);
+        let (kind, class) = kind_of(&c.address, c.typ);
         let related_kind = c.raddr.as_ref().map(|r| kind_of_address(r).0);
         let related_kind = related_kind.filter(|k| *k != Kind::Hidden);
         rows.push(Row {
@@ -218,21 +220,23 @@ pub fn evaluate(mode: Mode, candidates: &[String], outcome: &Outcome) -> Report 
             related_address: related_kind.and(c.raddr.as_ref().map(|r| r.as_text().to_owned())),
             related_kind,
             exposure: exposure(mode, kind, related_kind),
-            page_layer: page_layer_action(&judge(mode, &c)),
+            page_layer: page_layer_action(decide(mode, &Facts::from(&c))),
             raw: raw.to_owned(),
         });
     }
     summarise(mode, rows, unparseable, outcome)
 }
 
+/// The distinct addresses of the rows `pred` picks, in first-seen order (a hash set keeps it linear).
 fn addresses_where(rows: &[Row], pred: impl Fn(&Row) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for r in rows.iter().filter(|r| pred(r)) {
         let a = match r.related_kind {
             Some(k) if is_local(k) && !is_local(r.kind) => r.related_address.clone().unwrap_or_default(),
             _ => r.address.clone(),
         };
-        if !out.contains(&a) {
+        if seen.insert(a.clone()) {
             out.push(a);
         }
     }

@@ -259,7 +259,7 @@ proptest! {
     fn arbitrary_json_never_panics(v in json_value()) {
         let u = validate_user(&v);
         let m = validate_managed(&v);
-        let merged = iceveil::config::merge(&u.value, &m.value);
+        let merged = iceveil::config::merge(u.value.clone(), &m.value);
         for p in &merged.exceptions {
             let again = validate_origin_pattern(p);
             prop_assert_eq!(again.as_deref(), Ok(p.as_str()));

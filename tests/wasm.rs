@@ -18,7 +18,7 @@ fn get_str(v: &JsValue, key: &str) -> Option<String> {
 
 /// One candidate through `judgePage`, as the page layer sends it: its verdict object.
 fn judge_one(mode: &str, candidate: &str) -> JsValue {
-    let r = judge_page(mode, false, vec![candidate.to_string()], vec![], vec![], vec![]);
+    let r = judge_page(mode, false, vec![candidate.to_string()], vec![], vec![], vec![], vec![], vec![]);
     let verdicts: Array = get(&r, "verdicts").into();
     verdicts.get(0)
 }
@@ -60,7 +60,7 @@ fn batches_and_sdps_cross_the_boundary() {
         "candidate:2 1 udp 2122260223 6f1c9a3e-1111-2222-3333-444455556666.local 54321 typ host".to_string(),
     ];
     let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 10.0.0.5\r\na=candidate:1 1 udp 2122260223 10.0.0.5 54321 typ host\r\na=end-of-candidates\r\n";
-    let r = judge_page("hide-local", false, list, vec![], vec![sdp.to_string()], vec![]);
+    let r = judge_page("hide-local", false, list, vec![], vec![sdp.to_string()], vec![], vec![], vec![]);
     let out: Array = get(&r, "verdicts").into();
     assert_eq!(out.length(), 2);
     assert_eq!(get_str(&out.get(0), "action").as_deref(), Some("drop"));
@@ -113,7 +113,11 @@ fn judge_page_answers_a_whole_request() {
         vec![],
         vec![],
         v(&["[fd00::2]", "8.8.8.8", ""]),
+        v(&["candidate:2 1 udp 2122260223 192.168.1.1 9 typ host"]),
+        vec![],
     );
+    let remote: Array = get(&r, "remote").into();
+    assert_eq!(remote.get(0).as_bool(), Some(false), "a LAN probe is refused");
     assert_eq!(get_str(&r, "mode").as_deref(), Some("hide-local"));
     let verdicts: Array = get(&r, "verdicts").into();
     assert_eq!(get_str(&verdicts.get(0), "action").as_deref(), Some("drop"));
