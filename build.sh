@@ -112,6 +112,7 @@ build() {
     cp -R extension/. "dist/$b/"
     rm -rf "dist/$b/content/page"
     cp build/page-main.js "dist/$b/content/main.js"
+    mkdir -p "dist/$b/psl" && cp data/public_suffix_list.dat "dist/$b/psl/"
     cp -R build/pkg "dist/$b/pkg"
     if [ "$b" = firefox ]; then cp build/pkg-isolated/iceveil-isolated.js "dist/$b/pkg/"; fi
     node scripts/derive-manifest.mjs manifest.json "$b" "dist/$b/manifest.json"

@@ -108,7 +108,7 @@
   function judgeHere(req) {
     if (!core || !policy) return null;
     try {
-      const reply = core.judgePage(policy.mode, policy.excepted, req.candidates, req.extra, req.sdps, req.addresses);
+      const reply = core.judgePage(policy.mode, policy.excepted, req.candidates, req.extra, req.sdps, req.addresses, req.remote, req.remoteSdps);
       if (reply && reply.filtered > 0 && port) port.postMessage({ type: 'count', n: reply.filtered });
       return reply;
     } catch {
@@ -142,7 +142,9 @@
     req.extra = lists('extra');
     req.sdps = lists('sdps');
     req.addresses = lists('addresses');
-    if ([req.candidates, req.extra, req.sdps, req.addresses].some((l) => l.length > MAX_ITEMS)) {
+    req.remote = lists('remote');
+    req.remoteSdps = lists('remoteSdps');
+    if ([req.candidates, req.extra, req.sdps, req.addresses, req.remote, req.remoteSdps].some((l) => l.length > MAX_ITEMS)) {
       answer({ error: 'request too large' });
       return;
     }
@@ -161,6 +163,8 @@
         extra: req.extra,
         sdps: req.sdps,
         addresses: req.addresses,
+        remote: req.remote,
+        remoteSdps: req.remoteSdps,
       });
     } catch (err) {
       answer({ error: String(err?.message ?? err) }); // extension reloaded or gone: main.js drops
@@ -168,6 +172,24 @@
     }
     Promise.resolve(sent).then((reply) => answer(reply ?? { error: 'no reply' }), (err) => answer({ error: String(err?.message ?? err) }));
   }
+
+  /**
+   * Hook for the background (scripting.executeScript into this world, every frame) after a switch to or
+   * from disable: this frame asks its own mode and tells main.js, so a document that was already open
+   * refuses new connections under disable and allows them again after, without a reload.
+   */
+  globalThis.iceveilRecheckMode = () => {
+    if (!channel) return;
+    let sent;
+    try {
+      sent = api().runtime.sendMessage({ type: 'page.policy', origin: location.origin });
+    } catch {
+      return;
+    }
+    Promise.resolve(sent).then((reply) => {
+      if (reply && typeof reply.mode === 'string') channel.dispatchEvent(new CustomEvent('iceveil:policy', { detail: reply.mode }));
+    }, () => {});
+  };
 
   /**
    * Hook for content/selftest.js (same extension, same ISOLATED world, top frame): what the page itself

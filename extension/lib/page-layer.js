@@ -37,6 +37,23 @@ export function senderOrigin(sender, claimed) {
   return 'null';
 }
 
+/**
+ * The top-level site of the sender's tab (sender data only), or 'null'. An exception applies only where
+ * both the frame's origin and this site are excepted (config::ExceptionSet::applies).
+ */
+export function topOrigin(sender) {
+  try {
+    const u = sender?.tab?.url;
+    if (typeof u !== 'string' || u === '') return 'null';
+    return new URL(u).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+/** `{mode, excepted}` for the sender's frame under `policy` (a core PagePolicy). */
+const frameMode = (policy, sender, claimed) => policy.forFrame(senderOrigin(sender, claimed), topOrigin(sender));
+
 const strings = (v) => (Array.isArray(v) ? v.slice(0, MAX_ITEMS).map((s) => (typeof s === 'string' ? s : '')) : []);
 
 /** Adds `filtered` (candidates dropped or rewritten) to the sender tab's badge. */
@@ -48,10 +65,14 @@ function count(sender, filtered) {
   api.setBadge(tabId, String(n)).catch(() => {});
 }
 
-export async function handlePageMessage(message, sender, { wasm, settings }) {
+export async function handlePageMessage(message, sender, { wasm, policy }) {
+  const { mode, excepted } = frameMode(policy, sender, message.origin);
+  if (message.type === 'page.policy') return { mode, excepted };
   if (message.type !== 'page.judge') throw new Error(`unknown page message ${JSON.stringify(message.type)}`);
-  const { mode, excepted } = wasm.pageMode(settings, senderOrigin(sender, message.origin));
-  const reply = wasm.judgePage(mode, excepted, strings(message.candidates), strings(message.extra), strings(message.sdps), strings(message.addresses));
+  const reply = wasm.judgePage(
+    mode, excepted, strings(message.candidates), strings(message.extra), strings(message.sdps), strings(message.addresses),
+    strings(message.remote), strings(message.remoteSdps),
+  );
   count(sender, reply.filtered);
   return reply;
 }
@@ -61,7 +82,7 @@ export const PAGE_PORT = 'iceveil-page';
 const PAGE_STALE = 'iceveil.stale'; // to isolated.js in every frame that used WebRTC: settings changed
 const CORE_GLUE = 'pkg/iceveil-isolated.js';
 const CORE_WASM = 'pkg/iceveil_bg.wasm';
-const ports = new Map(); // port -> the origin whose policy it gets (null until its hello)
+const ports = new Map(); // port -> the frame origin whose policy it gets (null until its hello)
 let wasmBytes = null;
 
 /**
@@ -79,7 +100,7 @@ export function addPagePort(port, context) {
     }
     if (msg?.type !== 'hello' || ports.get(port) !== null) return;
     try {
-      const { wasm, settings } = await context();
+      const { policy } = await context();
       const origin = senderOrigin(port.sender, msg.origin);
       ports.set(port, origin);
       const tabId = port.sender?.tab?.id;
@@ -92,7 +113,7 @@ export function addPagePort(port, context) {
         await api.injectFile(tabId, frameId, CORE_GLUE);
         port.post({ core: await wasmBytes });
       }
-      port.post({ policy: wasm.pageMode(settings, origin) });
+      port.post({ policy: (await context()).policy.forFrame(origin, topOrigin(port.sender)) });
     } catch (err) {
       console.warn('IceVeil: no local core for a frame; it asks the background instead', err);
     }
@@ -110,25 +131,40 @@ export function stalePagePolicies() {
   api.tellEveryFrame({ type: PAGE_STALE }).catch(() => {});
 }
 
-/** Sends every connected frame its policy under the current settings. */
-export function pushPagePolicies(wasm, settings) {
+/** Sends every connected frame its policy under the current settings (`policy`: a core PagePolicy). */
+export function pushPagePolicies(policy) {
   for (const [port, origin] of ports) {
-    if (origin !== null) port.post({ policy: wasm.pageMode(settings, origin) });
+    if (origin !== null) port.post({ policy: policy.forFrame(origin, topOrigin(port.sender)) });
   }
 }
 
-/** Keeps content/disable.js registered (MAIN world, document_start, all frames) exactly while the mode is disable. */
-export async function syncDisableScript(mode) {
+let disableKey = null; // what the open documents last heard: the mode was (not) disable, with these exceptions
+
+/**
+ * Keeps content/disable.js registered (MAIN world, document_start, all frames) exactly while the mode is
+ * disable, except on the sites the exceptions name. When disable starts, ends, or its exceptions change,
+ * every open frame asks its own mode again (isolated.js), so documents that were already open refuse new
+ * connections under disable and allow them after, without a reload.
+ */
+export async function syncDisableScript(wasm, mode, exceptions) {
   const want = mode === 'disable';
-  const have = (await api.registeredScripts([DISABLE_SCRIPT_ID])).length > 0;
-  if (want === have) return;
-  if (!want) {
-    await api.unregisterScripts([DISABLE_SCRIPT_ID]);
-    return;
+  const excludes = want ? wasm.disableExcludes({ exceptions }) : [];
+  const key = JSON.stringify([want, excludes]);
+  const registered = await api.registeredScripts([DISABLE_SCRIPT_ID]);
+  const have = registered.length > 0;
+  const sameExcludes = have && JSON.stringify(registered[0].excludeMatches ?? []) === JSON.stringify(excludes);
+  if (have && (!want || !sameExcludes)) await api.unregisterScripts([DISABLE_SCRIPT_ID]);
+  if (want && !sameExcludes) {
+    await api.registerMainWorldScript({ id: DISABLE_SCRIPT_ID, js: ['content/disable.js'], matches: ['<all_urls>'], excludeMatches: excludes });
   }
-  await api.registerMainWorldScript({
-    id: DISABLE_SCRIPT_ID,
-    js: ['content/disable.js'],
-    matches: ['<all_urls>'],
-  });
+  const first = disableKey === null;
+  if (key === disableKey) return;
+  disableKey = key;
+  // At a worker's start nothing changed unless the mode is disable (open documents may predate it).
+  if (!first || want) await api.runInEveryFrame(RECHECK).catch(() => {});
+}
+
+/** Runs in every frame's ISOLATED world: isolated.js asks this frame's mode and tells main.js. */
+function RECHECK() {
+  if (typeof globalThis.iceveilRecheckMode === 'function') globalThis.iceveilRecheckMode();
 }

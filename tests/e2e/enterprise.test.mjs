@@ -67,6 +67,27 @@ async function assertNoLocalAddresses(driver, site, { expectNoCandidates }) {
 }
 
 /**
+ * The lock's storage hole, closed: with `locked: true` and nothing else valid from the admin, values written
+ * straight into storage.local (by anyone who can write it, not through the popup) change nothing: the safe
+ * defaults apply, and a page still reads no local address.
+ */
+async function assertStorageWritesChangeNothing(driver, site) {
+  await openPopup(driver);
+  await driver.eval((origin) => (globalThis.browser ?? globalThis.chrome).storage.local.set({
+    mode: 'off', lastOnMode: 'off', exceptions: [origin], selfTestIceServers: ['stun:stun.example.net:3478'],
+  }), site.origin);
+  await sleep(1500); // let the background hear of the change
+  const state = await driver.eval(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'state' }));
+  assert.equal(state.locked, true);
+  assert.equal(state.mode, 'hide-local', 'the stored mode "off" does not apply under the lock');
+  assert.deepEqual(state.exceptions, [], 'the stored exception does not apply under the lock');
+  assert.deepEqual(state.selfTestIceServers.map((s) => s.urls[0]), ['stun:stun.l.google.com:19302', 'stun:stun.cloudflare.com:3478', 'stun:stun.nextcloud.com:443']);
+  await settingUntil(driver, 'default_public_interface_only');
+  const result = await gatherOnPage(driver, site.origin, { iceServers: labIceServers(), timeoutMs: 5000 });
+  assert.deepEqual(exposedAddresses(result).filter((a) => LOCAL.includes(a)), [], 'the "excepted" site still reads no local address');
+}
+
+/**
  * Registers one suite's hooks: a site server, a private Chromium policy folder holding `policy` (the
  * managed-policy file), and Chromium reading it. The returned object fills in before the tests run.
  */
@@ -161,6 +182,10 @@ if (BROWSERS.includes('chromium')) {
       assert.equal(view.switchDisabled, true);
       assert.equal(view.modesDisabled, true);
       await settingUntil(ctx.driver, 'default_public_interface_only');
+    });
+
+    test('the lock freezes what the admin left unset: values written straight into storage.local change nothing', async () => {
+      await assertStorageWritesChangeNothing(ctx.driver, ctx.site);
     });
 
     test('a wrong type (mode: 42) never reaches the extension: Chromium drops it against managed_schema.json', async () => {
@@ -261,6 +286,28 @@ if (BROWSERS.includes('firefox')) {
     delete p.policies.ExtensionSettings;
     return p;
   };
+
+  describe('firefox: policies.json with only "locked": true', () => {
+    let install;
+    let driver;
+    let site;
+    before(async () => {
+      site = await serve();
+      install = firefoxPolicyInstall({ policies: { '3rdparty': { Extensions: { [GECKO_ID]: { locked: true } } } } });
+      driver = await launchPolicyFirefox(install);
+    });
+    after(async () => {
+      await driver?.close();
+      install?.cleanup();
+      await site?.close();
+    });
+
+    test('the lock freezes what the admin left unset: values written straight into storage.local change nothing', async () => {
+      await openPopup(driver);
+      await until(() => driver.eval(() => browser.storage.managed.get().then((m) => m.locked === true)), { what: 'storage.managed locked' });
+      await assertStorageWritesChangeNothing(driver, site);
+    });
+  });
 
   describe('firefox: policies.json 3rdparty in a copy of the install (docs/examples/firefox-policies.json)', () => {
     let install;

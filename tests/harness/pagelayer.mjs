@@ -69,7 +69,7 @@ export async function inTab(driver, tabId, name, arg) {
     target: { tabId: id },
     world: 'MAIN',
     func: (fn, x) => Promise.resolve().then(() => window[fn](x))
-      .then((r) => JSON.stringify({ r }), (e) => JSON.stringify({ thrown: String((e && e.stack) || e) })),
+      .then((r) => JSON.stringify({ r }), (e) => JSON.stringify({ thrown: e && e.name ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e) })),
     args: [n, a],
   }).then((r) => JSON.parse(r[0].result)), [tabId, name, arg ?? null]);
   if (!out || 'thrown' in out) throw new Error(`${name} in the page: ${out ? out.thrown : 'no result'}`);

@@ -26,5 +26,6 @@ export async function serve({ host = '127.0.0.1', headers = () => ({}), routes =
   });
   await new Promise((resolve) => server.listen(0, host, resolve));
   const { port } = server.address();
-  return { origin: `http://${host}:${port}`, close: () => new Promise((r) => server.close(r)) };
+  // Closing also ends idle keep-alive connections, which would otherwise hold close() open for minutes.
+  return { origin: `http://${host}:${port}`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) };
 }

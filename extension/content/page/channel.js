@@ -17,6 +17,7 @@ const WARM = 'iceveil:warm'; // here -> isolated.js: the first RTCPeerConnection
 const STALE = 'iceveil:stale'; // isolated.js -> here: settings changed, forget every verdict and filtered SDP
 const SELFTEST = 'iceveil:selftest'; // isolated.js -> here, on the private node only
 const SELFTEST_RES = 'iceveil:selftest-res';
+const POLICY = 'iceveil:policy'; // isolated.js -> here: this frame's mode after a switch to or from disable (detail: the mode id)
 
 let channel = null; // the detached node shared with isolated.js, or null (fail closed)
 /** Whether a channel to the core exists (without one, everything is dropped). */
@@ -35,6 +36,9 @@ function newEpoch() {
 export const knownVerdict = (text) => (mapHas(verdictCache, text) ? mapGet(verdictCache, text) : undefined);
 /** The mode the core last answered under ('disable', 'hide-local', ...), or null. */
 export const lastMode = () => replyMode;
+let disabled = false; // the user switched to disable while this document was open (new documents lose the constructor instead)
+/** Whether new connections must be refused: disable mode reached this open document. */
+export const isDisabled = () => disabled;
 
 // ------------------------------------------------------------------ handshake
 let onSelfTest = null;
@@ -53,6 +57,12 @@ export function handshake() {
     addListener(node, RES, onResponse);
     addListener(node, SELFTEST, (e) => { if (onSelfTest) onSelfTest(jsonParse(customDetail(e))); });
     addListener(node, STALE, newEpoch);
+    addListener(node, POLICY, (e) => {
+      const mode = customDetail(e);
+      if (!isString(mode)) return;
+      disabled = mode === 'disable';
+      newEpoch();
+    });
     channel = node;
   } catch {
     channel = null;
@@ -90,6 +100,8 @@ const newBatch = () => {
   b.extra = list(); // from stats, transports and the self-test
   b.sdps = list();
   b.addresses = list();
+  b.remote = list(); // remote candidates the page hands addIceCandidate
+  b.remoteSdps = list(); // remote SDPs the page hands setRemoteDescription
   b.waiters = list();
   return b;
 };
@@ -113,7 +125,8 @@ function onResponse(e) {
 }
 
 /**
- * Asks the core about one item: `kind` is 'counted' or 'extra' (a candidate string), 'sdps' or 'addresses'.
+ * Asks the core about one item: `kind` is 'counted' or 'extra' (a candidate string), 'sdps', 'addresses',
+ * 'remote' (a remote candidate string: the reply item is true when the browser may have it) or 'remoteSdps'.
  * Items asked within one task share one request. `cb(reply item)` is called once, never inside the call:
  * with the verdict / `{sdp}` / hidden flag, or null (no channel, an error, or HOLD_MS passed).
  */
@@ -178,7 +191,8 @@ function send(b) {
     for (let i = 0; i < b.waiters.n; i += 1) {
       const w = b.waiters[i];
       let r = null;
-      if (judged && (w.kind !== 'sdps' || keepSdps)) {
+      // SDPs and remote verdicts from before a settings change are not used (a remote candidate is then refused).
+      if (judged && ((w.kind !== 'sdps' && w.kind !== 'remote' && w.kind !== 'remoteSdps') || keepSdps)) {
         const arr = ownData(reply, w.kind === 'counted' ? 'verdicts' : w.kind);
         const item = ownData(arr, w.index);
         r = item === undefined ? null : item;
@@ -204,7 +218,9 @@ function send(b) {
   body = cat(cat(body, ',"candidates":'), jsonStrings(b.counted));
   body = cat(cat(body, ',"extra":'), jsonStrings(b.extra));
   body = cat(cat(body, ',"sdps":'), jsonStrings(b.sdps));
-  body = cat(cat(cat(body, ',"addresses":'), jsonStrings(b.addresses)), '}');
+  body = cat(cat(body, ',"addresses":'), jsonStrings(b.addresses));
+  body = cat(cat(body, ',"remote":'), jsonStrings(b.remote));
+  body = cat(cat(cat(body, ',"remoteSdps":'), jsonStrings(b.remoteSdps)), '}');
   try {
     dispatch(channel, customEvent(REQ, body));
     syncReplies = judged && !mapHas(waiting, id);

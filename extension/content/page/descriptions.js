@@ -2,6 +2,7 @@
 // Touches raw data: yes (native SDP text; only filtered copies leave).
 import { PENDING, ask, askNow, epoch, replySdp, repliesSync } from './channel.js';
 import { patchGetter, patchMethod } from './disguise.js';
+import { inOrder } from './remote.js';
 import { sdpWithoutCandidates } from './sdp.js';
 import { pcs } from './state.js';
 import {
@@ -151,12 +152,15 @@ function createFiltered(pc, orig, options, realm, done, fail) {
       fail(err);
     }
   };
-  try {
-    const p = apply(orig, pc, [onDescription, fail, options]);
-    settle(p, noop, noop);
-  } catch (err) {
-    fail(err);
-  }
+  // After any remote operation the page called first and that still waits for its verdict (remote.js).
+  inOrder(pc, () => {
+    try {
+      const p = apply(orig, pc, [onDescription, fail, options]);
+      settle(p, noop, noop);
+    } catch (err) {
+      fail(err);
+    }
+  });
 }
 
 export function patchDescriptions(proto, realm) {

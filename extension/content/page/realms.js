@@ -1,10 +1,11 @@
 // Installs the page layer into a realm: takes that realm's natives before any page code can reach it, wraps its RTCPeerConnection constructor and every surface that shows an address, and hooks its frames.
 // Touches raw data: no (it wires the modules that do).
-import { warm } from './channel.js';
+import { isDisabled, warm } from './channel.js';
 import { patchHandlers, track } from './connection.js';
 import { patchDescriptions } from './descriptions.js';
 import { disguise, hideToString, patchGetter } from './disguise.js';
 import { hookFrames } from './frames.js';
+import { patchRemote } from './remote.js';
 import { patchStats } from './stats.js';
 import { covered, pcs } from './state.js';
 import { patchTransports } from './transports.js';
@@ -54,6 +55,7 @@ function realmOf(win) {
   const r = obj();
   r.Event = ownData(win, 'Event');
   r.TypeError = ownData(win, 'TypeError');
+  r.DOMException = ownData(win, 'DOMException');
   r.IceEvent = ownData(win, 'RTCPeerConnectionIceEvent');
   r.IceErrorEvent = ownData(win, 'RTCPeerConnectionIceErrorEvent');
   r.IceCandidate = ownData(win, 'RTCIceCandidate');
@@ -85,6 +87,8 @@ function wrapRtc(win, Native) {
   const proto = ownData(Native, 'prototype');
   const Wrapper = function RTCPeerConnection() {
     if (new.target === undefined) return apply(Native, this, arguments);
+    // Disable mode reached this open document: no new connection, as if WebRTC were switched off.
+    if (isDisabled()) throw construct(realm.DOMException, ['WebRTC is disabled by IceVeil', 'NotSupportedError']);
     const pc = construct(Native, arguments, new.target === Wrapper ? Native : new.target);
     track(pc, realm);
     warm();
@@ -115,6 +119,7 @@ function wrapRtc(win, Native) {
 
   patchHandlers(proto);
   patchDescriptions(proto, realm);
+  patchRemote(proto, realm);
   patchGetter(proto, 'iceGatheringState', (orig) => getterOf(function () {
     const state = apply(orig, this, []);
     const st = wmGet(pcs, this);
