@@ -1,5 +1,5 @@
-// getStats on connections, senders and receivers, and RTCStatsReport's read methods: each local- or remote-candidate entry is judged as a candidate string; dropped entries vanish, rewritten ones show the rewritten address.
-// Touches raw data: yes (raw stats entries; only judged entries leave).
+// getStats on connections, senders and receivers, and RTCStatsReport's read methods: each local- or remote-candidate entry is judged as a candidate string; dropped entries vanish (those of a selected pair stay, scrubbed of every address), rewritten ones show the rewritten address.
+// Touches raw data: yes (raw stats entries; only judged or scrubbed entries leave).
 import { ask, knownVerdict, rewritten, verdictAction } from './channel.js';
 import { candidateFields } from './sdp.js';
 import { patchGetter, patchMethod } from './disguise.js';
@@ -55,6 +55,42 @@ function applyVerdict(value, v) {
   return true;
 }
 
+/** Hides every address of an entry in place (0.0.0.0, port 9, no related address): a selected pair's candidate the page may not see. */
+function scrubEntry(value) {
+  if (ownDesc(value, 'address') !== null) setField(value, 'address', '0.0.0.0');
+  if (ownDesc(value, 'ip') !== null) setField(value, 'ip', '0.0.0.0');
+  if (ownDesc(value, 'port') !== null) setField(value, 'port', 9);
+  delete value.relatedAddress;
+  delete value.relatedPort;
+}
+
+/**
+ * The ids of the candidate entries that make up a selected pair (a transport's selectedCandidatePairId, or a
+ * pair flagged `selected`): those are scrubbed instead of removed, so the pair stays whole.
+ */
+function selectedCandidateIds(report, realm) {
+  const pairIds = list();
+  const ids = newMap();
+  apply(realm.statsForEach, report, [(value) => {
+    const t = ownData(value, 'type');
+    if (t === 'transport' && isString(ownData(value, 'selectedCandidatePairId'))) push(pairIds, ownData(value, 'selectedCandidatePairId'));
+    if (t === 'candidate-pair' && ownData(value, 'selected') === true) push(pairIds, ownData(value, 'id'));
+  }]);
+  if (!pairIds.n) return ids;
+  apply(realm.statsForEach, report, [(value) => {
+    if (ownData(value, 'type') !== 'candidate-pair') return;
+    const id = ownData(value, 'id');
+    let selected = false;
+    for (let i = 0; i < pairIds.n; i += 1) if (pairIds[i] === id) selected = true;
+    if (!selected) return;
+    const l = ownData(value, 'localCandidateId');
+    const r = ownData(value, 'remoteCandidateId');
+    if (isString(l)) mapSet(ids, l, true);
+    if (isString(r)) mapSet(ids, r, true);
+  }]);
+  return ids;
+}
+
 /** The page-facing promise of a getStats call: the report, once every candidate entry is judged. */
 function filterStats(p, realm) {
   return newPromise((resolve, reject) => {
@@ -74,6 +110,12 @@ function filterStats(p, realm) {
           push(judged, j);
         }]);
         let left = judged.n;
+        let keep = null;
+        try {
+          if (left) keep = selectedCandidateIds(report, realm);
+        } catch {
+          keep = null;
+        }
         const finish = () => {
           wmSet(reports, report, entries);
           resolve(report);
@@ -83,7 +125,10 @@ function filterStats(p, realm) {
           const j = judged[i];
           ask('extra', j.c, (v) => {
             try {
-              if (!applyVerdict(j.value, v)) mapDelete(entries, j.key);
+              if (!applyVerdict(j.value, v)) {
+                if (keep !== null && mapHas(keep, ownData(j.value, 'id'))) scrubEntry(j.value);
+                else mapDelete(entries, j.key);
+              }
             } catch {
               mapDelete(entries, j.key);
             }
@@ -121,12 +166,17 @@ export function patchStats(win, proto, realm) {
     if (wmHas(reports, r)) return wmGet(reports, r);
     const m = newMap();
     try {
+      const keep = selectedCandidateIds(r, realm);
       apply(realm.statsForEach, r, [(value, key) => {
         const c = isCandidateEntry(value) ? candidateOfStat(value) : null;
         if (c === null) { mapSet(m, key, value); return; }
         const v = knownVerdict(c);
         if (v === undefined) ask('extra', c, () => {});
         if (verdictAction(v) === 'allow') mapSet(m, key, value);
+        else if (mapHas(keep, ownData(value, 'id'))) {
+          scrubEntry(value);
+          mapSet(m, key, value);
+        }
       }]);
     } catch {
       return undefined;
