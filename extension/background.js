@@ -182,7 +182,7 @@ async function setIceServers(text) {
   const { resolved } = await resolvedSettings(wasm);
   if (resolved.settings.locked || resolved.managed.selfTestIceServers) throw new Error(api.message('errorLocked'));
   const parsed = wasm.parseIceServers(String(text ?? ''));
-  if (parsed.error) throw new Error(parsed.error);
+  if (parsed.error) throw new Error(api.coreText(parsed.errorText, parsed.error));
   await api.setLocal({ selfTestIceServers: parsed.servers });
   settingsCache = null;
   return serial(() => apply('user-set-ice-servers'));
@@ -258,7 +258,9 @@ async function changeException(pattern, add) {
   if (add) {
     const checked = wasm.resolveSettings({ exceptions: [text] }, {});
     const issue = checked.userIssues.find((i) => i.key.startsWith('exceptions'));
-    if (issue || checked.settings.exceptions.length !== 1) throw new Error(issue?.message ?? api.message('errorBadException', [text]));
+    if (issue || checked.settings.exceptions.length !== 1) {
+      throw new Error(issue ? api.coreText(issue.text, issue.message) : api.message('errorBadException', [text]));
+    }
     const normal = checked.settings.exceptions[0];
     list = [...list.filter((e) => e !== normal), normal];
   }

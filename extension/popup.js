@@ -1,6 +1,6 @@
 // IceVeil popup: renders the background's state and turns clicks into mode changes; it decides nothing.
 import { browserName, copyText, message, onBroadcast, sendMessage } from './lib/api.js';
-import { localize, policyName, showPrivateStatus } from './lib/ui.js';
+import { coreText, localize, policyName, showPrivateStatus } from './lib/ui.js';
 
 const $ = (id) => document.getElementById(id);
 const CONTROLLER_KEYS = {
@@ -56,8 +56,8 @@ function render(state) {
   document.body.dataset.mode = state.mode;
   if (previousMode !== undefined && previousMode !== state.mode) clearResult();
 
-  showList($('user-issues'), state.userIssues.map((i) => ({ message: message('userIssue', [i.message]) })));
-  showList($('managed-issues'), state.managedIssues.map((i) => ({ message: message('managedIssue', [i.key, i.message]) })));
+  showList($('user-issues'), state.userIssues.map((i) => ({ message: message('userIssue', [coreText(i.text, i.message)]) })));
+  showList($('managed-issues'), state.managedIssues.map((i) => ({ message: message('managedIssue', [i.key, coreText(i.text, i.message)]) })));
 
   const policy = state.settings.webRTCIPHandlingPolicy;
   $('policy-value').textContent = policyName(policy.value);

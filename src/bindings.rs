@@ -7,6 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::{self, Settings};
+use crate::msg::Msg;
 use crate::plan::{self, Browser};
 use crate::verdict::Mode;
 
@@ -143,18 +144,19 @@ impl PagePolicy {
 }
 
 /// Loads the Public Suffix List text (the extension's `psl/public_suffix_list.dat`) that the site-pattern
-/// rules need. Returns `{ rules }` or `{ error }`; until it succeeds, every wildcard pattern is refused.
+/// rules need. Returns `{ rules }` or `{ error, errorText }` (English, and `{id, args}` for `_locales`); until it
+/// succeeds, every wildcard pattern is refused.
 #[wasm_bindgen(js_name = loadPublicSuffixList)]
 pub fn load_public_suffix_list(text: &str) -> JsValue {
     #[derive(Serialize)]
     #[serde(untagged)]
     enum Loaded {
         Ok { rules: usize },
-        Err { error: String },
+        Err { error: String, #[serde(rename = "errorText")] error_text: Msg },
     }
     out(&match crate::suffix::load(text) {
         Ok(rules) => Loaded::Ok { rules },
-        Err(error) => Loaded::Err { error },
+        Err(m) => Loaded::Err { error: m.english(), error_text: m },
     })
 }
 
@@ -206,18 +208,19 @@ pub fn self_test_report(mode: &str, candidates: Vec<String>, outcome: JsValue) -
     out(&crate::selftest::evaluate(mode_in(mode), &candidates, &outcome))
 }
 
-/// Parses the popup's ICE-server box into `{ servers }`, or `{ error }` naming the bad line.
+/// Parses the popup's ICE-server box into `{ servers }`, or `{ error, errorText }` naming the bad line
+/// (English, and `{id, args}` for `_locales`).
 #[wasm_bindgen(js_name = parseIceServers)]
 pub fn parse_ice_servers(text: &str) -> JsValue {
     #[derive(Serialize)]
     #[serde(untagged)]
     enum Parsed {
         Ok { servers: Vec<config::IceServer> },
-        Err { error: String },
+        Err { error: String, #[serde(rename = "errorText")] error_text: Msg },
     }
     out(&match crate::selftest::parse_ice_server_lines(text) {
         Ok(servers) => Parsed::Ok { servers },
-        Err(error) => Parsed::Err { error },
+        Err(m) => Parsed::Err { error: m.english(), error_text: m },
     })
 }
 

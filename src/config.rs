@@ -4,6 +4,7 @@
 //! default; a value that is present but wrong takes its default too and is reported as a
 //! [`ConfigIssue`] whose message names the bad value, for the popup to show.
 
+use crate::msg::Msg;
 use crate::verdict::Mode;
 use serde_json::Value;
 
@@ -55,12 +56,14 @@ impl Default for Settings {
 pub struct ConfigIssue {
     /// The key path, e.g. `mode`, `exceptions[2]`, `selfTestIceServers[0].urls[1]`.
     pub key: String,
-    /// A plain English sentence naming the bad value.
+    /// A plain English sentence naming the bad value (the fallback when a locale lacks `text`'s id).
     pub message: String,
+    /// The same sentence as a message id and its arguments, for the extension to render from `_locales`.
+    pub text: Msg,
 }
 
-fn issue(key: impl Into<String>, message: String) -> ConfigIssue {
-    ConfigIssue { key: key.into(), message }
+fn issue(key: impl Into<String>, text: Msg) -> ConfigIssue {
+    ConfigIssue { key: key.into(), message: text.english(), text }
 }
 
 /// Settings pushed by an administrator (enterprise policy / `storage.managed`); `None` = not set.
@@ -94,14 +97,14 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Value) -> Msg {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a true/false value",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a text",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        Value::Null => msg!("core_type_null"),
+        Value::Bool(_) => msg!("core_type_bool"),
+        Value::Number(_) => msg!("core_type_number"),
+        Value::String(_) => msg!("core_type_text"),
+        Value::Array(_) => msg!("core_type_list"),
+        Value::Object(_) => msg!("core_type_object"),
     }
 }
 
@@ -111,53 +114,40 @@ fn read_mode(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Mode
         Value::String(s) => match Mode::parse(s) {
             Some(m) => Some(m),
             None => {
-                issues.push(issue(
-                    key,
-                    format!(
-                        "The mode {:?} is not one IceVeil knows (off, hide-local, proxy-only or disable), so it was ignored.",
-                        s
-                    ),
-                ));
+                issues.push(issue(key, msg!("core_modeUnknown", s)));
                 None
             }
         },
         other => {
-            issues.push(issue(
-                key,
-                format!("The mode must be a text such as \"hide-local\", but it is {} ({}), so it was ignored.", type_name(other), show(other)),
-            ));
+            issues.push(issue(key, msg!("core_modeNotText", type_name(other), show(other))));
             None
         }
     }
 }
 
-/// The array under `key`; `None` when unset, or (with an issue: "<must>, but they are <type> (<value>), so <fallback>.")
-/// when it is not a list.
-fn read_list<'v>(key: &str, v: &'v Value, issues: &mut Vec<ConfigIssue>, must: &str, fallback: &str) -> Option<&'v Vec<Value>> {
+/// The array under `key`; `None` when unset, or (with the issue `not_list(type, value)`) when it is not a list.
+fn read_list<'v>(key: &str, v: &'v Value, issues: &mut Vec<ConfigIssue>, not_list: fn(Msg, String) -> Msg) -> Option<&'v Vec<Value>> {
     match v {
         Value::Null => None,
         Value::Array(items) => Some(items),
         other => {
-            issues.push(issue(key, format!("{must}, but they are {} ({}), so {fallback}.", type_name(other), show(other))));
+            issues.push(issue(key, not_list(type_name(other), show(other))));
             None
         }
     }
 }
 
 fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<String>> {
-    let items = read_list(key, v, issues, "The site exceptions must be a list of site patterns", "none were used")?;
+    let items = read_list(key, v, issues, |t, v| msg!("core_exceptionsNotList", t, v))?;
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let k = || format!("{key}[{i}]");
         match item {
             Value::String(s) => match validate_origin_pattern(s) {
                 Ok(p) => out.push(p),
-                Err(why) => issues.push(issue(k(), format!("The site exception {s:?} was ignored: {why}"))),
+                Err(why) => issues.push(issue(k(), msg!("core_exceptionIgnored", s, why))),
             },
-            other => issues.push(issue(
-                k(),
-                format!("A site exception must be a text such as \"https://meet.example.com\", but {} is {}, so it was ignored.", show(other), type_name(other)),
-            )),
+            other => issues.push(issue(k(), msg!("core_exceptionNotText", show(other), type_name(other)))),
         }
     }
     // Repeats go, the first of each stays: one hash set over the list, no copies.
@@ -171,14 +161,14 @@ fn read_exceptions(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Optio
 }
 
 fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<Vec<IceServer>> {
-    let items = read_list(key, v, issues, "The self-test servers must be a list", "the default servers are used")?;
+    let items = read_list(key, v, issues, |t, v| msg!("core_serversNotList", t, v))?;
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let k = format!("{key}[{i}]");
         match item {
             Value::String(u) => match validate_ice_server_url(u) {
                 Ok(()) => out.push(IceServer::url(u.trim())),
-                Err(why) => issues.push(issue(k, format!("The self-test server {u:?} was ignored: {why}"))),
+                Err(why) => issues.push(issue(k, msg!("core_serverIgnored", u, why))),
             },
             Value::Object(map) => {
                 let urls: Vec<String> = match map.get("urls").or_else(|| map.get("url")) {
@@ -189,23 +179,17 @@ fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Opti
                         .filter_map(|(j, x)| match x {
                             Value::String(u) => Some(u.clone()),
                             other => {
-                                issues.push(issue(
-                                    format!("{k}.urls[{j}]"),
-                                    format!("A server address must be a text such as \"stun:stun.example.org:3478\", but {} is {}, so it was ignored.", show(other), type_name(other)),
-                                ));
+                                issues.push(issue(format!("{k}.urls[{j}]"), msg!("core_serverUrlNotText", show(other), type_name(other))));
                                 None
                             }
                         })
                         .collect(),
                     Some(other) => {
-                        issues.push(issue(
-                            format!("{k}.urls"),
-                            format!("The server's urls must be a text or a list of texts, but they are {} ({}), so this server was ignored.", type_name(other), show(other)),
-                        ));
+                        issues.push(issue(format!("{k}.urls"), msg!("core_serverUrlsBad", type_name(other), show(other))));
                         continue;
                     }
                     None => {
-                        issues.push(issue(k, format!("The self-test server {} has no \"urls\", so it was ignored.", show(item))));
+                        issues.push(issue(k, msg!("core_serverNoUrls", show(item))));
                         continue;
                     }
                 };
@@ -213,17 +197,14 @@ fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Opti
                 for (j, u) in urls.iter().enumerate() {
                     match validate_ice_server_url(u) {
                         Ok(()) => good.push(u.trim().to_string()),
-                        Err(why) => issues.push(issue(format!("{k}.urls[{j}]"), format!("The server address {u:?} was ignored: {why}"))),
+                        Err(why) => issues.push(issue(format!("{k}.urls[{j}]"), msg!("core_serverUrlIgnored", u, why))),
                     }
                 }
                 let text_field = |name: &str, issues: &mut Vec<ConfigIssue>| match map.get(name) {
                     None | Some(Value::Null) => None,
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(other) => {
-                        issues.push(issue(
-                            format!("{k}.{name}"),
-                            format!("The server's {name} must be a text, but it is {}, so it was left out.", type_name(other)),
-                        ));
+                        issues.push(issue(format!("{k}.{name}"), msg!("core_serverFieldNotText", name, type_name(other))));
                         None
                     }
                 };
@@ -233,14 +214,11 @@ fn read_ice_servers(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Opti
                     out.push(IceServer { urls: good, username, credential });
                 }
             }
-            other => issues.push(issue(
-                k,
-                format!("A self-test server must be a text such as \"stun:stun.example.org:3478\" or an object with \"urls\", but {} is {}, so it was ignored.", show(other), type_name(other)),
-            )),
+            other => issues.push(issue(k, msg!("core_serverNotTextOrObject", show(other), type_name(other)))),
         }
     }
     if out.is_empty() && !items.is_empty() {
-        issues.push(issue(key, "None of the self-test servers could be used, so the default servers are used instead.".to_string()));
+        issues.push(issue(key, msg!("core_noServersUsable")));
         return None;
     }
     Some(out)
@@ -257,21 +235,23 @@ fn read_bool(key: &str, v: &Value, issues: &mut Vec<ConfigIssue>) -> Option<bool
         Value::Null => None,
         Value::Bool(b) => Some(*b),
         other => {
-            issues.push(issue(key, format!("\"{key}\" must be true or false, but it is {}, so it was ignored.", show(other))));
+            issues.push(issue(key, msg!("core_notTrueFalse", key, show(other))));
             None
         }
     }
 }
 
-fn root_object<'a>(v: &'a Value, what: &str, issues: &mut Vec<ConfigIssue>) -> Option<&'a serde_json::Map<String, Value>> {
+/// The settings object; `None` when unset, or (with the issue `not_object(type, value)`) when it is not an object.
+fn root_object<'a>(
+    v: &'a Value,
+    not_object: fn(Msg, String) -> Msg,
+    issues: &mut Vec<ConfigIssue>,
+) -> Option<&'a serde_json::Map<String, Value>> {
     match v {
         Value::Object(map) => Some(map),
         Value::Null => None,
         other => {
-            issues.push(issue(
-                "",
-                format!("The {what} should be an object of settings, but it is {} ({}), so it was ignored.", type_name(other), show(other)),
-            ));
+            issues.push(issue("", not_object(type_name(other), show(other))));
             None
         }
     }
@@ -282,7 +262,7 @@ fn root_object<'a>(v: &'a Value, what: &str, issues: &mut Vec<ConfigIssue>) -> O
 pub fn validate_user(v: &Value) -> Validated<Settings> {
     let mut issues = Vec::new();
     let mut s = Settings::default();
-    if let Some(map) = root_object(v, "stored settings", &mut issues) {
+    if let Some(map) = root_object(v, |t, v| msg!("core_storedNotObject", t, v), &mut issues) {
         if let Some(m) = map.get("mode").and_then(|x| read_mode("mode", x, &mut issues)) {
             s.mode = m;
         }
@@ -301,7 +281,7 @@ pub fn validate_user(v: &Value) -> Validated<Settings> {
 pub fn validate_managed(v: &Value) -> Validated<ManagedSettings> {
     let mut issues = Vec::new();
     let mut m = ManagedSettings::default();
-    if let Some(map) = root_object(v, "policy", &mut issues) {
+    if let Some(map) = root_object(v, |t, v| msg!("core_policyNotObject", t, v), &mut issues) {
         m.mode = map.get("mode").and_then(|x| read_mode("mode", x, &mut issues));
         m.locked = map.get("locked").and_then(|x| read_bool("locked", x, &mut issues));
         m.exceptions = map.get("exceptions").and_then(|x| read_exceptions("exceptions", x, &mut issues));
@@ -354,16 +334,16 @@ fn is_dns_label(l: &str) -> bool {
 }
 
 /// Splits `host[:port]` (host may be `[v6]`). Returns (host, port text).
-fn split_host_port(hp: &str) -> Result<(&str, Option<&str>), String> {
+fn split_host_port(hp: &str) -> Result<(&str, Option<&str>), Msg> {
     if let Some(rest) = hp.strip_prefix('[') {
-        let Some(end) = rest.find(']') else { return Err("the IPv6 address has no closing \"]\".".into()) };
+        let Some(end) = rest.find(']') else { return Err(msg!("core_noClosingBracket")) };
         let host = &hp[..end + 2];
         let after = &rest[end + 1..];
         return match after {
             "" => Ok((host, None)),
             _ => match after.strip_prefix(':') {
                 Some(p) => Ok((host, Some(p))),
-                None => Err(format!("unexpected text {after:?} after the address.")),
+                None => Err(msg!("core_textAfterAddress", after)),
             },
         };
     }
@@ -373,41 +353,41 @@ fn split_host_port(hp: &str) -> Result<(&str, Option<&str>), String> {
     }
 }
 
-fn parse_port_text(p: &str) -> Result<u16, String> {
+fn parse_port_text(p: &str) -> Result<u16, Msg> {
     if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("the port {p:?} is not a number from 1 to 65535."));
+        return Err(msg!("core_badPort", p));
     }
     match p.parse::<u16>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("the port {p:?} is not a number from 1 to 65535.")),
+        _ => Err(msg!("core_badPort", p)),
     }
 }
 
-fn parse_pattern(p: &str) -> Result<Pattern, String> {
+fn parse_pattern(p: &str) -> Result<Pattern, Msg> {
     parse_pattern_with(p, true)
 }
 
 /// [`parse_pattern`]; `check_suffix: false` skips the public-suffix test, for patterns that passed it already.
-fn parse_pattern_with(p: &str, check_suffix: bool) -> Result<Pattern, String> {
+fn parse_pattern_with(p: &str, check_suffix: bool) -> Result<Pattern, Msg> {
     let t = p.trim();
     if t.is_empty() {
-        return Err("it is empty.".into());
+        return Err(msg!("core_empty"));
     }
     if t == "*" || t == "<all_urls>" || t.starts_with('<') {
-        return Err(format!("{t:?} would match every site; name the sites instead."));
+        return Err(msg!("core_matchesEverySite", t));
     }
     let (scheme, rest) = match t.split_once("://") {
         Some((s, r)) => (s.to_ascii_lowercase(), r),
-        None if t.contains('/') => return Err(format!("{t:?} is not a site pattern such as \"https://meet.example.com\".")),
+        None if t.contains('/') => return Err(msg!("core_notSitePattern", t)),
         None => ("https".to_string(), t),
     };
     if !matches!(scheme.as_str(), "http" | "https" | "*") {
-        return Err(format!("the scheme {scheme:?} is not supported; use http, https or *."));
+        return Err(msg!("core_patternScheme", scheme));
     }
     // Tolerate one trailing "/"; anything else after the host is a path.
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.contains(['/', '?', '#', '@', ' ', '\\']) {
-        return Err("patterns name whole sites and cannot contain a path, query, user name or spaces.".into());
+        return Err(msg!("core_patternPath"));
     }
     let (host_text, port_text) = split_host_port(rest)?;
     let port = match port_text {
@@ -420,47 +400,45 @@ fn parse_pattern_with(p: &str, check_suffix: bool) -> Result<Pattern, String> {
         None => (false, host_lc),
     };
     if host.is_empty() || host == "*" {
-        return Err("it would match every site; name the sites instead.".into());
+        return Err(msg!("core_everySite"));
     }
     if host.contains('*') {
-        return Err("\"*\" is only allowed as the first label, as in \"https://*.example.com\".".into());
+        return Err(msg!("core_wildcardFirst"));
     }
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         if wildcard {
-            return Err("a wildcard cannot be used with an IP address.".into());
+            return Err(msg!("core_wildcardIp"));
         }
-        let ip = crate::addr::parse_ipv6(inner.as_bytes()).ok_or_else(|| format!("{inner:?} is not an IPv6 address."))?;
+        let ip = crate::addr::parse_ipv6(inner.as_bytes()).ok_or_else(|| msg!("core_notIpv6", inner))?;
         return Ok(Pattern { scheme, host: format!("[{ip}]"), wildcard, port });
     }
     if let Some(ip) = crate::addr::parse_ipv4(host.as_bytes()) {
         if wildcard {
-            return Err("a wildcard cannot be used with an IP address.".into());
+            return Err(msg!("core_wildcardIp"));
         }
         return Ok(Pattern { scheme, host: ip.to_string(), wildcard, port });
     }
     let h = host.strip_suffix('.').unwrap_or(&host);
     if ends_in_a_number(h) {
         return Err(if wildcard {
-            format!("\"*.{h}\" is part of an IP address, and a wildcard works only with a site name such as \"*.example.com\"; write the whole address instead, as in \"http://192.168.1.10\".")
+            msg!("core_wildcardIpPart", h)
         } else {
-            format!("{h:?} is neither a whole IP address nor a site name.")
+            msg!("core_notIpNorName", h)
         });
     }
     if h.len() > 253 || !h.split('.').all(is_dns_label) {
-        return Err(format!("{host_text:?} is not a valid host name."));
+        return Err(msg!("core_badHost", host_text));
     }
     if wildcard && !h.contains('.') {
-        return Err(format!("\"*.{h}\" is too broad; use a site name such as \"*.example.com\"."));
+        return Err(msg!("core_tooBroad", h));
     }
     if wildcard && check_suffix {
         match crate::suffix::is_public_suffix(h) {
             Some(false) => {}
             Some(true) => {
-                return Err(format!(
-                    "\"*.{h}\" would match every site under {h:?}, which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.{h}\"."
-                ))
+                return Err(msg!("core_publicSuffix", h, h, h))
             }
-            None => return Err(crate::suffix::NOT_LOADED.to_string()),
+            None => return Err(crate::suffix::not_loaded()),
         }
     }
     Ok(Pattern { scheme, host: h.to_string(), wildcard, port })
@@ -485,7 +463,7 @@ fn ends_in_a_number(host: &str) -> bool {
 /// Refused: empty, `*`, `<all_urls>`, `*://*`, `https://*.com`-style patterns that match a whole TLD,
 /// wildcards over any public suffix (`*.co.uk`, `*.github.io`, see [`crate::suffix`]), and hosts that end in
 /// a number but are not a whole IP address (`*.168.1.1`, `*://*.1.1`).
-pub fn validate_origin_pattern(p: &str) -> Result<String, String> {
+pub fn validate_origin_pattern(p: &str) -> Result<String, Msg> {
     parse_pattern(p).map(|x| x.render())
 }
 
@@ -630,20 +608,20 @@ pub fn is_excepted(settings: &Settings, origin: &str, top: &str) -> bool {
 }
 
 /// Accepts `stun:`, `stuns:`, `turn:` and `turns:` URLs (RFC 7064 / RFC 7065) with a host.
-pub fn validate_ice_server_url(u: &str) -> Result<(), String> {
+pub fn validate_ice_server_url(u: &str) -> Result<(), Msg> {
     let t = u.trim();
     if t.is_empty() {
-        return Err("it is empty.".into());
+        return Err(msg!("core_empty"));
     }
     let Some((scheme, rest)) = t.split_once(':') else {
-        return Err(format!("{t:?} has no scheme; it must start with stun:, stuns:, turn: or turns:."));
+        return Err(msg!("core_serverNoScheme", t));
     };
     let scheme_lc = scheme.to_ascii_lowercase();
     if !matches!(scheme_lc.as_str(), "stun" | "stuns" | "turn" | "turns") {
-        return Err(format!("the scheme {scheme:?} is not allowed; use stun:, stuns:, turn: or turns:."));
+        return Err(msg!("core_serverScheme", scheme));
     }
     if rest.starts_with("//") {
-        return Err(format!("{t:?} must not have \"//\" after the scheme (write {scheme}:host:port)."));
+        return Err(msg!("core_serverSlashes", t, scheme));
     }
     let (hostport, query) = match rest.split_once('?') {
         Some((h, q)) => (h, Some(q)),
@@ -651,19 +629,19 @@ pub fn validate_ice_server_url(u: &str) -> Result<(), String> {
     };
     if let Some(q) = query {
         if scheme_lc.starts_with("stun") {
-            return Err(format!("{t:?}: a STUN address takes no \"?\" options."));
+            return Err(msg!("core_stunNoOptions", t));
         }
         let ok = q.eq_ignore_ascii_case("transport=udp") || q.eq_ignore_ascii_case("transport=tcp");
         if !ok {
-            return Err(format!("{t:?}: the only option allowed is ?transport=udp or ?transport=tcp."));
+            return Err(msg!("core_turnOptions", t));
         }
     }
     if hostport.is_empty() || hostport.contains(['/', '@', ' ', '#']) {
-        return Err(format!("{t:?} does not name a host."));
+        return Err(msg!("core_serverNoHost", t));
     }
-    let (host, port) = split_host_port(hostport).map_err(|e| format!("{t:?}: {e}"))?;
+    let (host, port) = split_host_port(hostport).map_err(|e| msg!("core_serverPart", t, e))?;
     if let Some(p) = port {
-        parse_port_text(p).map_err(|e| format!("{t:?}: {e}"))?;
+        parse_port_text(p).map_err(|e| msg!("core_serverPart", t, e))?;
     }
     let valid_host = if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         crate::addr::parse_ipv6(inner.as_bytes()).is_some()
@@ -676,7 +654,7 @@ pub fn validate_ice_server_url(u: &str) -> Result<(), String> {
     if valid_host {
         Ok(())
     } else {
-        Err(format!("{host:?} is not a valid host name."))
+        Err(msg!("core_badHost", host))
     }
 }
 
@@ -789,7 +767,7 @@ mod tests {
             "https://a.*.org", "https://x.org:0", "https://x.org:99999", "https://user@x.org", "https://[::1", "https://-x.org",
             "https://*.127.0.0.1",
         ] {
-            let e = validate_origin_pattern(p).unwrap_err();
+            let e = validate_origin_pattern(p).unwrap_err().english();
             assert!(e.ends_with('.'), "{p}: {e}");
         }
     }
@@ -807,7 +785,7 @@ mod tests {
             ("https://*.blogspot.com", "\"*.blogspot.com\" would match every site under \"blogspot.com\", which is a public suffix shared by sites of different owners; name one site instead, such as \"*.example.blogspot.com\"."),
             ("https://*.com", "\"*.com\" is too broad; use a site name such as \"*.example.com\"."),
         ] {
-            assert_eq!(validate_origin_pattern(p), Err(why.to_string()), "{p}");
+            assert_eq!(validate_origin_pattern(p).map_err(|m| m.english()), Err(why.to_string()), "{p}");
         }
         for (p, want) in [
             ("*.example.co.uk", "https://*.example.co.uk"),

@@ -8,12 +8,15 @@
 //! - [`remote`]: which remote candidates a page may hand the browser (no LAN probing).
 //! - [`page`]: one page-layer request (candidates, stats, SDPs, addresses) judged in one call.
 //! - [`config`]: user and managed settings, validated into safe defaults.
+//! - [`msg`]: the messages the user may see, as `_locales` ids with arguments (English kept as the fallback).
 //! - [`plan`]: what each mode asks of each browser, and who controls the setting.
 //! - [`suffix`]: the Public Suffix List test that keeps wildcard site patterns off shared suffixes.
 //! - [`selftest`]: turns a leak self-test's candidates into a truthful report.
 //! - `reference` (native only, hidden): the plain parser and filter the fast ones are tested against.
 //! - `bindings` (wasm32 only): the one module that speaks `#[wasm_bindgen]`.
 
+#[macro_use]
+pub mod msg;
 pub mod addr;
 pub mod candidate;
 pub mod config;

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::addr::{classify, AddrClass};
 use crate::config::{validate_ice_server_url, IceServer};
+use crate::msg::Msg;
 use crate::candidate::{parse_ref_lite, AddrRef, TypRef};
 use crate::verdict::{decide, Decision, Facts, Mode};
 
@@ -293,7 +294,7 @@ fn summarise(mode: Mode, rows: Vec<Row>, unparseable: u32, outcome: &Outcome) ->
 /// Parses the popup's ICE-server box: one server per line, `URL [username credential]`; blank
 /// lines and `#` comments are skipped. Errors name the line and keep every good line out of use
 /// until fixed (the caller keeps the previous list).
-pub fn parse_ice_server_lines(text: &str) -> Result<Vec<IceServer>, String> {
+pub fn parse_ice_server_lines(text: &str) -> Result<Vec<IceServer>, Msg> {
     let mut servers = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -302,11 +303,11 @@ pub fn parse_ice_server_lines(text: &str) -> Result<Vec<IceServer>, String> {
         }
         let mut parts = line.split_whitespace();
         let url = parts.next().unwrap_or_default();
-        validate_ice_server_url(url).map_err(|e| format!("line {}: {e}", n + 1))?;
+        validate_ice_server_url(url).map_err(|e| msg!("core_line", (n + 1).to_string(), e))?;
         let username = parts.next().map(str::to_owned);
         let credential = parts.next().map(str::to_owned);
         if parts.next().is_some() || username.is_some() != credential.is_some() {
-            return Err(format!("line {}: write `URL` or `URL username credential`.", n + 1));
+            return Err(msg!("core_lineFormat", (n + 1).to_string()));
         }
         servers.push(IceServer { urls: vec![url.to_owned()], username, credential });
     }
@@ -418,8 +419,8 @@ mod tests {
         assert_eq!(servers.len(), 2);
         assert_eq!(servers[1].username.as_deref(), Some("iceveil"));
         assert_eq!(parse_ice_server_lines(&ice_server_lines(&servers)).unwrap(), servers);
-        assert!(parse_ice_server_lines("http://x").unwrap_err().starts_with("line 1:"));
-        assert!(parse_ice_server_lines("stun:a:1\nturn:b:2 onlyuser").unwrap_err().starts_with("line 2:"));
+        assert!(parse_ice_server_lines("http://x").unwrap_err().english().starts_with("line 1:"));
+        assert!(parse_ice_server_lines("stun:a:1\nturn:b:2 onlyuser").unwrap_err().english().starts_with("line 2:"));
     }
 
     #[test]

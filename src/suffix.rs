@@ -9,16 +9,20 @@
 use publicsuffix::{List, Psl};
 use std::sync::RwLock;
 
+use crate::msg::Msg;
+
 static LIST: RwLock<Option<List>> = RwLock::new(None);
 
-/// Why the list could not be used.
-pub const NOT_LOADED: &str = "the list of public suffixes (such as co.uk or github.io) is not loaded, so a wildcard cannot be checked yet.";
+/// Why a wildcard could not be checked: no list is loaded.
+pub fn not_loaded() -> Msg {
+    msg!("core_suffixNotLoaded")
+}
 
 /// Parses the list text and makes it the one [`is_public_suffix`] answers from. Returns the rule count.
-pub fn load(text: &str) -> Result<usize, String> {
-    let list: List = text.parse().map_err(|e| format!("the public-suffix list could not be read: {e}"))?;
+pub fn load(text: &str) -> Result<usize, Msg> {
+    let list: List = text.parse().map_err(|e| msg!("core_pslUnreadable", format!("{e}")))?;
     if list.is_empty() {
-        return Err("the public-suffix list is empty.".into());
+        return Err(msg!("core_pslEmpty"));
     }
     let rules = text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//")).count();
     *LIST.write().unwrap_or_else(|e| e.into_inner()) = Some(list);

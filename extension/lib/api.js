@@ -137,6 +137,26 @@ export function message(key, substitutions) {
   return ext.i18n.getMessage(key, substitutions);
 }
 
+/** A core message `{id, args}` (src/msg.rs; string args as they are, nested messages rendered first) or null when a key is missing. */
+function coreMessage(msg) {
+  if (!msg || typeof msg.id !== 'string') return null;
+  const args = [];
+  for (const a of Array.isArray(msg.args) ? msg.args : []) {
+    const text = a !== null && typeof a === 'object' ? coreMessage(a) : String(a);
+    if (text === null) return null;
+    args.push(text);
+  }
+  return message(msg.id, args) || null;
+}
+
+/**
+ * The core's message `{id, args}` in the UI language, from `_locales` (key = id); `fallback` (the core's
+ * English sentence) when this build lacks a key. Here rather than in ui.js so the background can use it too.
+ */
+export function coreText(msg, fallback = '') {
+  return coreMessage(msg) ?? String(fallback ?? '');
+}
+
 export function uiLanguage() {
   return ext.i18n.getUILanguage();
 }

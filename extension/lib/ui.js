@@ -1,6 +1,9 @@
 // Shared by the popup, options and first-run pages: fills in their strings from _locales and names the browser's setting values in plain words.
 import { browserName, message } from './api.js';
 
+/** The core's messages (`{id, args}`) rendered from _locales: the one renderer, shared with the background. */
+export { coreText } from './api.js';
+
 /** Replaces the text of every `[data-i18n]` element (and `[data-i18n-placeholder]`) with its message. */
 export function localize(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) {

@@ -1,4 +1,4 @@
-// Locale completeness (no browser needed): every shipped locale has every key with the same placeholders, every key the extension uses exists, and the pages hold no text of their own.
+// Locale completeness (no browser needed): every shipped locale has every key with the same placeholders, every key the extension uses and every message id the core produces exists, and the pages hold no text of their own.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +79,26 @@ test('every summary, exposure and address class the core reports has its words',
     if (!en[`policy_${v}`]) missing.push(`policy_${v}`);
   }
   assert.deepEqual(missing, []);
+});
+
+test('every message the core can produce (src/msg.rs MESSAGES) has its words, with English as in the core', () => {
+  const src = readFileSync(join(ROOT, 'src/msg.rs'), 'utf8');
+  const table = src.slice(src.indexOf('pub const MESSAGES'), src.indexOf('\n];', src.indexOf('pub const MESSAGES')));
+  const rust = new Map([...table.matchAll(/\("(core_\w+)", "((?:[^"\\]|\\.)*)"\)/g)].map((m) => [m[1], JSON.parse(`"${m[2]}"`)]));
+  assert.ok(rust.size > 40, `read ${rust.size} ids from src/msg.rs`);
+  const problems = [];
+  for (const [id, english] of rust) {
+    const entry = en[id];
+    if (!entry) {
+      problems.push(`${id}: missing in en`);
+      continue;
+    }
+    // en's wording with each $NAME$ turned back into its $n is the core's English, so the fallback and the locale agree.
+    const back = entry.message.replace(/\$([A-Za-z0-9_]+)\$/g, (_, n) => entry.placeholders?.[n.toLowerCase()]?.content ?? `?${n}`);
+    if (back !== english) problems.push(`${id}: en says ${JSON.stringify(back)}, the core ${JSON.stringify(english)}`);
+  }
+  for (const key of Object.keys(en)) if (key.startsWith('core_') && !rust.has(key)) problems.push(`${key}: in en, but the core has no such id`);
+  assert.deepEqual(problems, []);
 });
 
 test('the extension pages hold no words of their own: every visible text comes from _locales', () => {

@@ -313,7 +313,15 @@ for (const name of selectedBrowsers()) {
   });
 }
 
-describe('chromium: every shipped locale renders in the popup without overflowing 360 px', { skip: !selectedBrowsers().includes('chromium') && 'chromium not selected' }, () => {
+describe('chromium: every shipped locale renders in the popup without overflowing 360 px, the core\'s messages included', { skip: !selectedBrowsers().includes('chromium') && 'chromium not selected' }, () => {
+  const CORE_ISSUE = {
+    en: /The site exception "\*\.co\.uk" was ignored: .*public suffix/,
+    de: /Website-Ausnahme „\*\.co\.uk“ wurde ignoriert: .*öffentlichen Endung/,
+    fr: /L’exception de site « \*\.co\.uk » a été ignorée : .*suffixe public/,
+    es: /excepción de sitio «\*\.co\.uk»: .*sufijo público/,
+    ru: /Исключение для сайта «\*\.co\.uk» пропущено: .*публичном суффиксе/,
+    zh_CN: /已忽略网站例外“\*\.co\.uk”：.*公共后缀/,
+  };
   const WANT = { en: /Protection is on/, de: /Schutz ist an/, fr: /La protection est active/, es: /La protección está activada/, ru: /Защита включена/, zh_CN: /保护已开启/ };
   for (const [locale, want] of Object.entries(WANT)) {
     test(locale, async () => {
@@ -329,6 +337,16 @@ describe('chromium: every shipped locale renders in the popup without overflowin
         }));
         assert.match(v.header, want, `${locale}: ${v.header}`);
         assert.ok(v.width <= 360, `${locale}: nothing overflows 360 px (${v.width})`);
+        // The core's messages come from _locales too: a refused stored exception, with its nested reason, in this locale.
+        await driver.eval(() => (globalThis.browser ?? globalThis.chrome).storage.local.set({ exceptions: ['*.co.uk'] }));
+        await openPopup(driver);
+        const issue = await until(() => driver.eval(() => {
+          const el = document.getElementById('user-issues');
+          return el.hidden ? null : el.textContent;
+        }), { what: 'the refused exception' });
+        assert.match(issue, CORE_ISSUE[locale], `${locale}: ${issue}`);
+        if (locale !== 'en') assert.doesNotMatch(issue, /was ignored|public suffix/, `${locale}: no English core sentence`);
+        await driver.eval(() => (globalThis.browser ?? globalThis.chrome).storage.local.remove('exceptions'));
       } finally {
         await driver.close();
       }
