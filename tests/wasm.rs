@@ -82,6 +82,11 @@ fn settings_are_validated_at_the_boundary() {
     assert_eq!(get_str(&settings, "mode").as_deref(), Some("hide-local"));
     let issues: Array = get(&r, "userIssues").into();
     assert_eq!(issues.length(), 1);
+    // Each issue carries its English sentence and the same as a `_locales` id with arguments.
+    let text = get(&issues.get(0), "text");
+    assert_eq!(get_str(&text, "id").as_deref(), Some("core_modeUnknown"));
+    assert_eq!(Array::from(&get(&text, "args")).get(0).as_string().as_deref(), Some("warp-speed"));
+    assert!(get_str(&issues.get(0), "message").unwrap_or_default().contains("warp-speed"));
     let managed = js_sys::JSON::parse(r#"{"mode":"proxy-only","locked":true}"#).unwrap();
     let r = resolve_settings(JsValue::NULL, managed);
     let settings = get(&r, "settings");
@@ -152,4 +157,16 @@ fn js_values_are_read_as_json_by_hand() {
     Reflect::set(&cyclic, &JsValue::from_str("self"), &cyclic).unwrap();
     let r = resolve_settings(cyclic.into(), JsValue::UNDEFINED);
     assert_eq!(get_str(&get(&r, "settings"), "mode").as_deref(), Some("proxy-only"));
+}
+
+#[wasm_bindgen_test]
+fn server_box_errors_carry_a_message_id() {
+    let r = parse_ice_servers("stun:ok.example:3478\nhttp://x");
+    assert!(get_str(&r, "error").unwrap_or_default().starts_with("line 2: "));
+    let text = get(&r, "errorText");
+    assert_eq!(get_str(&text, "id").as_deref(), Some("core_line"));
+    let args = Array::from(&get(&text, "args"));
+    assert_eq!(args.get(0).as_string().as_deref(), Some("2"));
+    assert_eq!(get_str(&args.get(1), "id").as_deref(), Some("core_serverScheme"));
+    assert!(get(&parse_ice_servers("stun:ok.example:3478"), "errorText").is_undefined());
 }
