@@ -17,7 +17,7 @@ const SETUPS = only('IVL_COMPAT_SETUPS', ['none', 'policy-only', 'iceveil']);
 const LIBS = only('IVL_COMPAT_LIBS', ['adapter', 'simple-peer', 'peerjs']);
 const FLOWS = ['dc', 'av', 'restart', 'reneg', 'many'];
 const MANY = 4;
-const FLOW_MS = 25000;
+const FLOW_MS = 30000;
 /** What the policy-only extension sets for each mode (as WebRTC Leak Prevent does; Firefox's strict value for proxy-only). */
 const POLICY = {
   chromium: { 'hide-local': 'default_public_interface_only', 'proxy-only': 'disable_non_proxied_udp' },
@@ -144,7 +144,7 @@ function hiddenIn(value, mode) {
 
 function writeTable() {
   const lines = ['| library | flow | mode | browser | no extension | policy-only | IceVeil |', '|---|---|---|---|---|---|---|'];
-  const mark = (r) => (r === undefined ? 'n/a' : r.ok ? 'pass' : 'FAIL');
+  const mark = (r) => (r === undefined ? 'n/a' : r.ok ? (r.attempts > 1 ? 'pass (2nd try)' : 'pass') : 'FAIL');
   for (const l of LIBS) {
     for (const f of FLOWS) {
       for (const m of MODES) {
@@ -197,9 +197,6 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
             for (const lib of LIBS) {
               const url = `${site.origin}/compat/index.html?lib=${lib}`;
               await near.goto(url);
-              await far.goto(url);
-              const farId = `far-${name}-${mode}-${setup}-${lib}-${Date.now()}`.replace(/[^a-z0-9-]/gi, '');
-              await far.eval((a) => window.startFar(a), { cfg: { iceServers: [] }, server, id: farId });
               const flows = await near.eval(() => window.flowsOf());
               for (const flow of flows) {
                 const f0 = Date.now();
@@ -211,16 +208,26 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
                   log(`${name} ${mode} ${setup} ${lib} ${flow}: FAIL ${r.error}`);
                   continue;
                 }
-                try {
-                  await near.eval((a) => window.startNear(a), { flow, cfg: nearConfig(mode), n: MANY, server, id: `${farId}-near`, far: farId });
-                  r = await pump(near, far, FLOW_MS);
-                } catch (err) {
-                  r = { ok: false, error: String(err.message ?? err).slice(0, 300) };
+                // Fresh pages on both ends for every flow: one flow's leftovers never reach the next. A failed
+                // flow gets one more try, in every setup alike (the lab's shared CPU makes a connection miss now and then).
+                for (let attempt = 1; attempt <= 2; attempt += 1) {
+                  const farId = `far-${name}-${mode}-${setup}-${lib}-${flow}-${attempt}-${Date.now()}`.replace(/[^a-z0-9-]/gi, '');
+                  try {
+                    await near.goto(url);
+                    await far.goto(url);
+                    await far.eval((a) => window.startFar(a), { cfg: { iceServers: [] }, server, id: farId });
+                    await near.eval((a) => window.startNear(a), { flow, cfg: nearConfig(mode), n: MANY, server, id: `${farId}-near`, far: farId });
+                    r = await pump(near, far, FLOW_MS);
+                  } catch (err) {
+                    r = { ok: false, error: String(err.message ?? err).slice(0, 300) };
+                  }
+                  r.attempts = attempt;
+                  if (r.ok || r.afterRestartMessage === true) break; // a restart that kept its pair and still carries messages is no miss
                 }
                 r.ms = Date.now() - f0;
                 record(name, mode, setup, lib, flow, r);
                 if (lib === LIBS[0] && flow === 'dc' && !r.ok) noRoute = true;
-                log(`${name} ${mode} ${setup} ${lib} ${flow}: ${r.ok ? 'pass' : `FAIL ${r.error ?? JSON.stringify(r).slice(0, 200)}`} (${r.ms} ms)`);
+                log(`${name} ${mode} ${setup} ${lib} ${flow}: ${r.ok ? 'pass' : `FAIL ${r.error ?? JSON.stringify(r).slice(0, 200)}`} (${r.ms} ms, try ${r.attempts})`);
                 if (setup === 'iceveil') {
                   assert.deepEqual(hiddenIn(r, mode), [], `${lib} ${flow}: no hidden address reaches the page: ${JSON.stringify(r).slice(0, 500)}`);
                 }

@@ -30,6 +30,7 @@ Object.setPrototypeOf(window.RTCPeerConnection, Native);
 window.openConnections = () => created.map((r) => r.deref()).filter((pc) => pc && pc.connectionState !== 'closed').length;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const withTimeout = (p, ms) => Promise.race([p, sleep(ms).then(() => null)]);
 async function waitFor(fn, ms = 15000, what = 'condition') {
   const end = Date.now() + ms;
   for (;;) {
@@ -99,7 +100,7 @@ const rawNear = {
     const hello = dcMessage(dc, 'hello');
     await offerAnswer(pc, 'dc');
     watchPair(pc);
-    await waitFor(() => Promise.race([hello, sleep(15000)]), 16000, 'the message');
+    if (!(await withTimeout(hello, 15000))) throw new Error('no data channel message');
     const pair = await statsPair(pc);
     pc.close();
     return { ok: true, pair };
@@ -121,7 +122,7 @@ const rawNear = {
     const hello = dcMessage(dc, 'hello');
     await offerAnswer(pc, 'restart');
     watchPair(pc);
-    await hello;
+    if (!(await withTimeout(hello, 10000))) throw new Error('no data channel message');
     const before = await waitFor(() => statsPair(pc), 10000, 'the first selected pair');
     pairLabel = 'restart';
     pc.restartIce();
@@ -132,7 +133,7 @@ const rawNear = {
     } catch { after = null; }
     const pong = dcMessage(dc, 'pong');
     dc.send('ping');
-    const ponged = await Promise.race([pong, sleep(8000).then(() => null)]);
+    const ponged = await withTimeout(pong, 6000);
     pc.close();
     return { ok: Boolean(after) && ponged === 'pong', pairChanged: Boolean(after), afterRestartMessage: ponged === 'pong', before, after };
   },
@@ -141,12 +142,12 @@ const rawNear = {
     const dc = pc.createDataChannel('chat');
     const hello = dcMessage(dc, 'hello');
     await offerAnswer(pc, 'reneg');
-    await hello;
+    if (!(await withTimeout(hello, 10000))) throw new Error('no data channel message');
     const frames = dcMessage(dc, 'frames');
     const s = await media();
     s.getVideoTracks().forEach((t) => pc.addTrack(t, s));
     await offerAnswer(pc, 'reneg');
-    const got = await Promise.race([frames, sleep(15000).then(() => null)]);
+    const got = await withTimeout(frames, 12000);
     s.getTracks().forEach((t) => t.stop());
     pc.close();
     return { ok: got === 'frames' };
@@ -206,7 +207,6 @@ function spNearPeer(cfg, id, stream) {
   spPeers.set(id, p);
   return p;
 }
-const withTimeout = (p, ms) => Promise.race([p, sleep(ms).then(() => null)]);
 const spNear = {
   async dc(cfg) {
     const p = spNearPeer(cfg, 'dc');
