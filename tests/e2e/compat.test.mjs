@@ -18,6 +18,7 @@ const LIBS = only('IVL_COMPAT_LIBS', ['adapter', 'simple-peer', 'peerjs']);
 const FLOWS = ['dc', 'av', 'restart', 'reneg', 'many'];
 const MANY = 4;
 const FLOW_MS = 30000;
+const DC_MS = 16000; // a data channel opens in well under a second here; longer only means no route
 /** What the policy-only extension sets for each mode (as WebRTC Leak Prevent does; Firefox's strict value for proxy-only). */
 const POLICY = {
   chromium: { 'hide-local': 'default_public_interface_only', 'proxy-only': 'disable_non_proxied_udp' },
@@ -217,12 +218,12 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
                     await far.goto(url);
                     await far.eval((a) => window.startFar(a), { cfg: { iceServers: [] }, server, id: farId });
                     await near.eval((a) => window.startNear(a), { flow, cfg: nearConfig(mode), n: MANY, server, id: `${farId}-near`, far: farId });
-                    r = await pump(near, far, FLOW_MS);
+                    r = await pump(near, far, flow === 'dc' ? DC_MS : FLOW_MS);
                   } catch (err) {
                     r = { ok: false, error: String(err.message ?? err).slice(0, 300) };
                   }
                   r.attempts = attempt;
-                  if (r.ok || r.afterRestartMessage === true) break; // a restart that kept its pair and still carries messages is no miss
+                  if (r.ok || flow === 'restart') break; // ICE restart fails the same way in every setup in this lab (see the table): no second try
                 }
                 r.ms = Date.now() - f0;
                 record(name, mode, setup, lib, flow, r);
@@ -262,6 +263,10 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
         }
         assert.deepEqual(hiddenIn(runs.map((r) => [r.pair, r.before, r.after]), mode), [], 'no hidden address in the selected pair\'s stats');
         if (entries.some((e) => e.unsupported)) { t.skip(`${name} has no RTCIceTransport (the selected pair's stats were checked)`); return; }
+        if (!entries.length && !cell(name, mode, 'policy-only', 'adapter', 'dc')?.ok && !cell(name, mode, 'iceveil', 'adapter', 'dc')?.ok) {
+          t.skip(`no connection in ${name} ${mode}, with the policy-only extension neither: no pair to read`);
+          return;
+        }
         assert.ok(entries.some((e) => e.label === 'first'), `a pair change in the first connection: ${JSON.stringify(runs).slice(0, 400)}`);
         const restart = cell(name, mode, 'iceveil', 'adapter', 'restart');
         if (restart?.pairChanged) assert.ok(entries.some((e) => e.label === 'restart'), 'a pair change after the ICE restart');
