@@ -1,5 +1,6 @@
 // Calls keep working with real WebRTC libraries (webrtc-adapter, simple-peer, peerjs with its own server), in hide-local and proxy-only, attributed against no extension and a policy-only extension; and the selected pair never reads null in its change event.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,9 +171,15 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
   let server;
   const started = Date.now();
   before(async () => {
-    const { PeerServer } = await import('peer');
-    const port = await new Promise((resolve) => {
-      PeerServer({ host: '127.0.0.1', port: 0, path: '/peerjs' }, (s) => { peerServer = s; resolve(s.address().port); });
+    // The peer server runs in a child process: its recurring timers survive close() and would keep this
+    // test process (and with it the whole suite) alive after the last test.
+    peerServer = spawn(process.execPath, ['--input-type=module', '-e',
+      "const { PeerServer } = await import('peer'); PeerServer({ host: '127.0.0.1', port: 0, path: '/peerjs' }, (s) => console.log(s.address().port));"],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      peerServer.stdout.on('data', (d) => { out += d; const m = out.match(/^(\d+)\n/); if (m) resolve(Number(m[1])); });
+      peerServer.on('exit', (code) => reject(new Error(`the peer server exited (${code}) before it listened`)));
     });
     server = { host: '127.0.0.1', port, path: '/peerjs' };
     site = await serve({ routes });
@@ -182,8 +189,11 @@ describe('compatibility with real WebRTC libraries, through the lab', { skip: !l
     writeTable();
     await far?.close();
     await site?.close();
-    peerServer?.closeAllConnections?.();
-    await new Promise((r) => (peerServer ? peerServer.close(() => r()) : r()));
+    if (peerServer && peerServer.exitCode === null) {
+      const gone = new Promise((r) => peerServer.once('exit', r));
+      peerServer.kill();
+      await gone;
+    }
     log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   });
 

@@ -66,28 +66,27 @@ function scrubEntry(value) {
 
 /**
  * The ids of the candidate entries that make up a selected pair (a transport's selectedCandidatePairId, or a
- * pair flagged `selected`): those are scrubbed instead of removed, so the pair stays whole.
+ * pair flagged `selected`), from a map of the report's entries read in one pass: those are scrubbed instead
+ * of removed, so the pair stays whole. (Reading the report again here would re-enter another instance's
+ * wrapped forEach, which calls back into this filter: in a doubly wrapped realm that recursion crashed the page.)
  */
-function selectedCandidateIds(report, realm) {
-  const pairIds = list();
+function selectedCandidateIds(entries) {
+  const pairIds = newMap();
   const ids = newMap();
-  apply(realm.statsForEach, report, [(value) => {
+  mapForEach(entries, (value) => {
     const t = ownData(value, 'type');
-    if (t === 'transport' && isString(ownData(value, 'selectedCandidatePairId'))) push(pairIds, ownData(value, 'selectedCandidatePairId'));
-    if (t === 'candidate-pair' && ownData(value, 'selected') === true) push(pairIds, ownData(value, 'id'));
-  }]);
-  if (!pairIds.n) return ids;
-  apply(realm.statsForEach, report, [(value) => {
-    if (ownData(value, 'type') !== 'candidate-pair') return;
-    const id = ownData(value, 'id');
-    let selected = false;
-    for (let i = 0; i < pairIds.n; i += 1) if (pairIds[i] === id) selected = true;
-    if (!selected) return;
+    const pid = ownData(value, 'selectedCandidatePairId');
+    if (t === 'transport' && isString(pid)) mapSet(pairIds, pid, true);
+    if (t === 'candidate-pair' && ownData(value, 'selected') === true) mapSet(pairIds, ownData(value, 'id'), true);
+  });
+  if (!mapSize(pairIds)) return ids;
+  mapForEach(entries, (value) => {
+    if (ownData(value, 'type') !== 'candidate-pair' || !mapHas(pairIds, ownData(value, 'id'))) return;
     const l = ownData(value, 'localCandidateId');
     const r = ownData(value, 'remoteCandidateId');
     if (isString(l)) mapSet(ids, l, true);
     if (isString(r)) mapSet(ids, r, true);
-  }]);
+  });
   return ids;
 }
 
@@ -112,7 +111,7 @@ function filterStats(p, realm) {
         let left = judged.n;
         let keep = null;
         try {
-          if (left) keep = selectedCandidateIds(report, realm);
+          if (left) keep = selectedCandidateIds(entries);
         } catch {
           keep = null;
         }
@@ -166,8 +165,10 @@ export function patchStats(win, proto, realm) {
     if (wmHas(reports, r)) return wmGet(reports, r);
     const m = newMap();
     try {
-      const keep = selectedCandidateIds(r, realm);
-      apply(realm.statsForEach, r, [(value, key) => {
+      const all = newMap();
+      apply(realm.statsForEach, r, [(value, key) => { mapSet(all, key, value); }]);
+      const keep = selectedCandidateIds(all);
+      mapForEach(all, (value, key) => {
         const c = isCandidateEntry(value) ? candidateOfStat(value) : null;
         if (c === null) { mapSet(m, key, value); return; }
         const v = knownVerdict(c);
@@ -177,7 +178,7 @@ export function patchStats(win, proto, realm) {
           scrubEntry(value);
           mapSet(m, key, value);
         }
-      }]);
+      });
     } catch {
       return undefined;
     }
