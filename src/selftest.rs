@@ -185,7 +185,7 @@ fn page_layer_action(d: Decision) -> &'static str {
 
 /// Builds the report for `mode` from the raw candidate strings a test gathered.
 pub fn evaluate(mode: Mode, candidates: &[String], outcome: &Outcome) -> Report {
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(candidates.len());
     let mut unparseable = 0;
     for raw in candidates {
         let raw = raw.trim();
@@ -231,14 +231,14 @@ pub fn evaluate(mode: Mode, candidates: &[String], outcome: &Outcome) -> Report 
 /// The distinct addresses of the rows `pred` picks, in first-seen order (a hash set keeps it linear).
 fn addresses_where(rows: &[Row], pred: impl Fn(&Row) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for r in rows.iter().filter(|r| pred(r)) {
         let a = match r.related_kind {
-            Some(k) if is_local(k) && !is_local(r.kind) => r.related_address.clone().unwrap_or_default(),
-            _ => r.address.clone(),
+            Some(k) if is_local(k) && !is_local(r.kind) => r.related_address.as_deref().unwrap_or_default(),
+            _ => r.address.as_str(),
         };
-        if seen.insert(a.clone()) {
-            out.push(a);
+        if seen.insert(a) {
+            out.push(a.to_owned());
         }
     }
     out
