@@ -24,14 +24,10 @@ function chainOf(pc) {
   return c;
 }
 
-/** Runs `fn()` now if nothing of `pc` waits for a verdict, else after everything that does. */
-export function inOrder(pc, fn) {
+/** Whether nothing of `pc` waits for a verdict. */
+function idle(pc) {
   const c = wmGet(chains, pc);
-  if (!c || c.head === c.ops.n) { fn(); return; }
-  const op = obj();
-  op.ready = true;
-  op.run = fn;
-  push(c.ops, op);
+  return !c || c.head === c.ops.n;
 }
 
 /** Queues an operation that is ready when `op.ready` is set and `flush` is called. */
@@ -42,6 +38,14 @@ function enqueue(pc) {
   op.run = null;
   push(c.ops, op);
   return op;
+}
+
+/** Runs `fn()` now if nothing of `pc` waits for a verdict, else after everything that does. */
+export function inOrder(pc, fn) {
+  if (idle(pc)) { fn(); return; }
+  const op = enqueue(pc);
+  op.run = fn;
+  op.ready = true;
 }
 
 function flush(pc) {
@@ -63,11 +67,20 @@ function flush(pc) {
   }
 }
 
-/** One verdict item, synchronously when the channel answers inside the dispatch (Firefox), else through `cb`. */
-function judge(kind, value, cb) {
-  const now = askNow(kind, value, null);
-  if (now !== undefined && now !== PENDING) { cb(now); return; }
-  ask(kind, value, cb);
+/**
+ * Queues `pc`'s next operation behind the core's verdict on `value`; `then(reply item)` returns the function
+ * that runs it. The verdict comes synchronously where the channel answers inside the dispatch (Firefox).
+ */
+function afterVerdict(pc, kind, value, then) {
+  const op = enqueue(pc);
+  const settled = (reply) => {
+    op.run = then(reply);
+    op.ready = true;
+    flush(pc);
+  };
+  const now = askNow(kind, value, settled); // a late reply to a synchronous ask goes to `settled` too
+  if (now === undefined) ask(kind, value, settled);
+  else if (now !== PENDING) settled(now);
 }
 
 /** The page's candidate argument as our own init: null for "end of candidates", undefined when unreadable. */
@@ -137,54 +150,50 @@ function outcome(a, promiseResolve, promiseReject) {
   return o;
 }
 
-export function patchRemote(proto, realm) {
-  patchMethod(proto, 'addIceCandidate', (orig) => method(function () {
+/**
+ * Wraps proto[name](arg, success?, failure?): `read(arg)` gives our copy of the page's argument (undefined:
+ * unreadable, a TypeError `unreadable`), and `run(pc, orig, init, o)` hands it on, settling `o`.
+ */
+function patchRemoteOp(proto, realm, name, read, unreadable, run) {
+  patchMethod(proto, name, (orig) => method(function () {
     const pc = this;
     const a = arguments;
-    const init = candidateInit(realm, ownData(a, 0));
+    const init = read(realm, ownData(a, 0));
     return newPromise((res, rej) => {
       const o = outcome(a, res, rej);
-      if (init === undefined) { o.reject(construct(realm.TypeError, ['addIceCandidate: the candidate could not be read'])); return; }
-      const args = init === null ? [] : [init];
-      if (init === null || init.candidate === '') { inOrder(pc, () => { callNative(pc, orig, args, o.resolve, o.reject); }); return; }
-      const op = enqueue(pc);
-      judge('remote', init.candidate, (allowed) => {
-        // Refused (or no verdict): the browser never gets it, and the page learns nothing from the outcome.
-        op.run = allowed === true ? () => { callNative(pc, orig, args, o.resolve, o.reject); } : () => { o.resolve(undefined); };
-        op.ready = true;
-        flush(pc);
-      });
+      if (init === undefined) { o.reject(construct(realm.TypeError, [unreadable])); return; }
+      run(pc, orig, init, o);
     });
   }));
+}
 
-  patchMethod(proto, 'setRemoteDescription', (orig) => method(function () {
-    const pc = this;
-    const a = arguments;
-    const init = descriptionInit(realm, ownData(a, 0));
-    return newPromise((res, rej) => {
-      const o = outcome(a, res, rej);
-      if (init === undefined) { o.reject(construct(realm.TypeError, ['setRemoteDescription: the description could not be read'])); return; }
-      const sdp = init.sdp;
-      if (!isString(sdp) || indexOf(sdp, 'a=candidate') < 0) { inOrder(pc, () => { callNative(pc, orig, [init], o.resolve, o.reject); }); return; }
-      const op = enqueue(pc);
-      judge('remoteSdps', sdp, (f) => {
-        const s = ownData(f, 'sdp');
-        // No verdict: the description without any candidate (trickled ones are judged one by one).
-        init.sdp = isString(s) ? s : sdpWithoutCandidates(sdp);
-        op.run = () => { callNative(pc, orig, [init], o.resolve, o.reject); };
-        op.ready = true;
-        flush(pc);
-      });
+export function patchRemote(proto, realm) {
+  patchRemoteOp(proto, realm, 'addIceCandidate', candidateInit, 'addIceCandidate: the candidate could not be read', (pc, orig, init, o) => {
+    const args = init === null ? [] : [init];
+    const call = () => { callNative(pc, orig, args, o.resolve, o.reject); };
+    if (init === null || init.candidate === '') { inOrder(pc, call); return; }
+    // Refused (or no verdict): the browser never gets it, and the page learns nothing from the outcome.
+    afterVerdict(pc, 'remote', init.candidate, (allowed) => (allowed === true ? call : () => { o.resolve(undefined); }));
+  });
+
+  patchRemoteOp(proto, realm, 'setRemoteDescription', descriptionInit, 'setRemoteDescription: the description could not be read', (pc, orig, init, o) => {
+    const call = () => { callNative(pc, orig, [init], o.resolve, o.reject); };
+    const sdp = init.sdp;
+    if (!isString(sdp) || indexOf(sdp, 'a=candidate') < 0) { inOrder(pc, call); return; }
+    afterVerdict(pc, 'remoteSdps', sdp, (f) => {
+      const s = ownData(f, 'sdp');
+      // No verdict: the description without any candidate (trickled ones are judged one by one).
+      init.sdp = isString(s) ? s : sdpWithoutCandidates(sdp);
+      return call;
     });
-  }));
+  });
 
   // Local operations the page called after a waiting remote one wait for it too, as the browser's own
   // operation chain would make them.
   patchMethod(proto, 'setLocalDescription', (orig) => method(function () {
     const pc = this;
     const a = arguments;
-    const c = wmGet(chains, pc);
-    if (!c || c.head === c.ops.n) return apply(orig, pc, a);
+    if (idle(pc)) return apply(orig, pc, a);
     return newPromise((resolve, reject) => {
       inOrder(pc, () => { callNative(pc, orig, a, resolve, reject); });
     });
