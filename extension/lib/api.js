@@ -101,18 +101,21 @@ export async function injectFile(tabId, frameId, file) {
   await ext.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [file] });
 }
 
-/** The bytes of one of the extension's own files. */
-export async function fileBytes(path) {
+/** The response for one of the extension's own files (an error unless it is there). */
+async function ownFile(path) {
   const res = await fetch(ext.runtime.getURL(path));
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return res.arrayBuffer();
+  return res;
+}
+
+/** The bytes of one of the extension's own files. */
+export async function fileBytes(path) {
+  return (await ownFile(path)).arrayBuffer();
 }
 
 /** The text of one of the extension's own files. */
 export async function fileText(path) {
-  const res = await fetch(ext.runtime.getURL(path));
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return res.text();
+  return (await ownFile(path)).text();
 }
 
 /** Calls `listener()` for broadcast messages of one `type`; never answers, so requests meant for the background are left to it. */
@@ -188,10 +191,16 @@ export async function registeredScripts(ids) {
 
 /** Runs `func` (no arguments, no closure) in the ISOLATED world of every frame of every tab; frames that refuse are skipped. */
 export async function runInEveryFrame(func) {
+  await forEveryTab((t) => ext.scripting.executeScript({ target: { tabId: t.id, allFrames: true }, func }));
+}
+
+/**
+ * Calls `fn(tab)` for every tab at once and waits for all; a tab where it throws or rejects (closed meanwhile,
+ * nothing listening, a page no extension may touch) is skipped, and the other tabs still get theirs.
+ */
+async function forEveryTab(fn) {
   const tabs = await ext.tabs.query({});
-  await Promise.all(tabs.map((t) => Promise.resolve()
-    .then(() => ext.scripting.executeScript({ target: { tabId: t.id, allFrames: true }, func }))
-    .catch(() => {})));
+  await Promise.all(tabs.map((t) => Promise.resolve().then(() => fn(t)).catch(() => {})));
 }
 
 export async function unregisterScripts(ids) {
@@ -228,9 +237,7 @@ export async function activeWebTab() {
 
 /** Sends `message` to every frame of every tab; frames where nothing listens are skipped. */
 export async function tellEveryFrame(message) {
-  const tabs = await ext.tabs.query({});
-  // A tab that closed meanwhile may throw instead of rejecting; the other tabs still get the message.
-  await Promise.all(tabs.map((t) => Promise.resolve().then(() => ext.tabs.sendMessage(t.id, message)).catch(() => {})));
+  await forEveryTab((t) => ext.tabs.sendMessage(t.id, message));
 }
 
 /** Sends a message to IceVeil's content script in the top frame of a tab. */

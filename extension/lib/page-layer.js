@@ -100,7 +100,7 @@ export function addPagePort(port, context) {
     }
     if (msg?.type !== 'hello' || ports.get(port) !== null) return;
     try {
-      const { policy } = await context();
+      await context(); // the core and the settings are ready before anything is injected
       const origin = senderOrigin(port.sender, msg.origin);
       ports.set(port, origin);
       const tabId = port.sender?.tab?.id;
@@ -113,6 +113,7 @@ export function addPagePort(port, context) {
         await api.injectFile(tabId, frameId, CORE_GLUE);
         port.post({ core: await wasmBytes });
       }
+      // The policy as it is now (settings may have changed during the injection).
       port.post({ policy: (await context()).policy.forFrame(origin, topOrigin(port.sender)) });
     } catch (err) {
       console.warn('IceVeil: no local core for a frame; it asks the background instead', err);
