@@ -602,11 +602,6 @@ pub fn exclude_match_patterns(exceptions: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Is a frame of `origin`, inside the top-level site `top`, excepted in `settings`? See [`ExceptionSet::applies`].
-pub fn is_excepted(settings: &Settings, origin: &str, top: &str) -> bool {
-    ExceptionSet::of_settings(settings).applies(origin, top)
-}
-
 /// Accepts `stun:`, `stuns:`, `turn:` and `turns:` URLs (RFC 7064 / RFC 7065) with a host.
 pub fn validate_ice_server_url(u: &str) -> Result<(), Msg> {
     let t = u.trim();
@@ -845,6 +840,7 @@ mod tests {
         assert!(!origin_matches("*", "https://x.org"));
         assert!(!origin_matches("https://x.org", "null"));
         let s = Settings { exceptions: vec!["https://*.example.com".into()], ..Settings::default() };
+        let is_excepted = |s: &Settings, origin, top| ExceptionSet::of_settings(s).applies(origin, top);
         assert!(is_excepted(&s, "https://meet.example.com", "https://meet.example.com"));
         assert!(is_excepted(&s, "https://meet.example.com", "https://www.example.com"));
         assert!(!is_excepted(&s, "https://meet.example.com", "https://evil.example.net"), "an excepted frame in another site");
