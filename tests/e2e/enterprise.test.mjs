@@ -108,6 +108,25 @@ function withPolicyChromium(policy) {
   return ctx;
 }
 
+/**
+ * The Firefox twin of withPolicyChromium: a site server, a copy of the Firefox install whose
+ * distribution/policies.json holds `policies`, and Firefox started from it.
+ */
+function withPolicyFirefox(policies) {
+  const ctx = {};
+  before(async () => {
+    ctx.site = await serve();
+    ctx.install = firefoxPolicyInstall(policies);
+    ctx.driver = await launchPolicyFirefox(ctx.install);
+  });
+  after(async () => {
+    await ctx.driver?.close();
+    ctx.install?.cleanup();
+    await ctx.site?.close();
+  });
+  return ctx;
+}
+
 // =========================================================================================== Chromium
 if (BROWSERS.includes('chromium')) {
   describe('chromium: managed policy file (docs/examples/chromium-managed-policy.json)', () => {
@@ -288,69 +307,44 @@ if (BROWSERS.includes('firefox')) {
   };
 
   describe('firefox: policies.json with only "locked": true', () => {
-    let install;
-    let driver;
-    let site;
-    before(async () => {
-      site = await serve();
-      install = firefoxPolicyInstall({ policies: { '3rdparty': { Extensions: { [GECKO_ID]: { locked: true } } } } });
-      driver = await launchPolicyFirefox(install);
-    });
-    after(async () => {
-      await driver?.close();
-      install?.cleanup();
-      await site?.close();
-    });
-
+    const ctx = withPolicyFirefox({ policies: { '3rdparty': { Extensions: { [GECKO_ID]: { locked: true } } } } });
     test('the lock freezes what the admin left unset: values written straight into storage.local change nothing', async () => {
-      await openPopup(driver);
-      await until(() => driver.eval(() => browser.storage.managed.get().then((m) => m.locked === true)), { what: 'storage.managed locked' });
-      await assertStorageWritesChangeNothing(driver, site);
+      await openPopup(ctx.driver);
+      await until(() => ctx.driver.eval(() => browser.storage.managed.get().then((m) => m.locked === true)), { what: 'storage.managed locked' });
+      await assertStorageWritesChangeNothing(ctx.driver, ctx.site);
     });
   });
 
   describe('firefox: policies.json 3rdparty in a copy of the install (docs/examples/firefox-policies.json)', () => {
-    let install;
-    let driver;
-    let site;
-    before(async () => {
-      site = await serve();
-      install = firefoxPolicyInstall(withoutInstall());
-      driver = await launchPolicyFirefox(install);
-    });
-    after(async () => {
-      await driver?.close();
-      install?.cleanup();
-      await site?.close();
-    });
+    const ctx = withPolicyFirefox(withoutInstall());
 
     test('Firefox loaded the policies (Services.policies) and IceVeil reads them from storage.managed', async () => {
-      const status = await firefoxPolicyStatus(driver);
+      const status = await firefoxPolicyStatus(ctx.driver);
       assert.equal(status.status, 1, 'Services.policies.status ACTIVE');
       assert.deepEqual(status.active['3rdparty'].Extensions[GECKO_ID], withoutInstall().policies['3rdparty'].Extensions[GECKO_ID]);
-      await openPopup(driver);
-      const managed = await driver.eval(() => browser.storage.managed.get());
+      await openPopup(ctx.driver);
+      const managed = await ctx.driver.eval(() => browser.storage.managed.get());
       assert.equal(managed.mode, 'proxy-only');
       assert.equal(managed.locked, true);
     });
 
     test('proxy-only is in force (proxy_only, WebRTC still enabled) and the popup is locked', async () => {
-      const view = await popupUntil(driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
-      const s = await settingUntil(driver, 'proxy_only');
+      const view = await popupUntil(ctx.driver, (v) => v.mode === 'proxy-only' && v.lockedNote, 'locked proxy-only popup');
+      const s = await settingUntil(ctx.driver, 'proxy_only');
       assert.equal(s.levelOfControl, 'controlled_by_this_extension');
-      assert.equal((await browserSetting(driver, 'peerConnectionEnabled')).value, true);
+      assert.equal((await browserSetting(ctx.driver, 'peerConnectionEnabled')).value, true);
       assert.equal(view.switchDisabled, true);
       assert.equal(view.modesDisabled, true);
-      assert.equal((await driver.text('#locked-note')).trim(), 'Managed by your organization');
+      assert.equal((await ctx.driver.text('#locked-note')).trim(), 'Managed by your organization');
     });
 
     test('clicking another mode changes nothing; pages gather no candidates', async () => {
-      await tryToChangeMode(driver);
-      const stored = await driver.eval(() => browser.storage.local.get(['mode']));
+      await tryToChangeMode(ctx.driver);
+      const stored = await ctx.driver.eval(() => browser.storage.local.get(['mode']));
       assert.notEqual(stored.mode, 'hide-local');
       assert.notEqual(stored.mode, 'off');
-      assert.equal((await browserSetting(driver)).value, 'proxy_only');
-      await assertNoLocalAddresses(driver, site, { expectNoCandidates: true });
+      assert.equal((await browserSetting(ctx.driver)).value, 'proxy_only');
+      await assertNoLocalAddresses(ctx.driver, ctx.site, { expectNoCandidates: true });
     });
   });
 
