@@ -99,10 +99,16 @@ build() {
     build/pkg/iceveil_bg.wasm -o build/pkg/iceveil_bg.wasm
   step "esbuild: the page layer's modules (extension/content/page/) -> one classic MAIN-world script"
   # Content scripts cannot be modules: the page layer's ES modules ship as one IIFE, strict as they were.
+  # The bundle runs only where no other IceVeil instance covers the realm already (realms.js, MARK): the check is a
+  # bare global identifier, read before any built-in is taken (docs/page-layer.md, "One wrap per realm").
+  local mark
+  mark=$(sed -n "s/^export const MARK = '\([A-Za-z_]*\)';$/\1/p" extension/content/page/realms.js)
+  [ -n "$mark" ] || die "extension/content/page/realms.js: no MARK"
   node_modules/.bin/esbuild extension/content/page/main.js --bundle --format=iife --target=chrome121,firefox128 \
     --legal-comments=none --log-level=warning --outfile=build/page-main.js \
     "--banner:js=// IceVeil's page layer (MAIN world), bundled by build.sh from extension/content/page/*.js: read those, not this.
-'use strict';"
+'use strict';
+if (typeof $mark === 'undefined' || $mark !== true) {" "--footer:js=}"
   step "assemble dist/chrome and dist/firefox"
   local b
   mkdir -p dist

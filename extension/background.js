@@ -1,7 +1,7 @@
 // IceVeil background: applies the chosen mode to the browser's WebRTC settings and answers the popup.
 // Listeners are registered synchronously at the top; the Rust core starts lazily inside them.
 import * as api from './lib/api.js';
-import { core } from './lib/core.js';
+import { core, coreWithoutSuffixList } from './lib/core.js';
 import {
   addPagePort, handlePageMessage, isPageMessage, PAGE_PORT, pushPagePolicies, stalePagePolicies, syncDisableScript,
 } from './lib/page-layer.js';
@@ -15,6 +15,7 @@ const USER_KEYS = ['mode', 'lastOnMode', 'exceptions', 'selfTestIceServers'];
 let queue = Promise.resolve();
 let settingsCache = null;
 let lastAnnounced = null;
+let managedAnswered = false; // the browser has answered one managed-storage read
 
 /** Runs `task` after every earlier one, so applies never interleave. */
 function serial(task) {
@@ -53,6 +54,7 @@ function resolvedSettings(wasm) {
   settingsCache ??= Promise.all([api.getLocal(USER_KEYS), api.getManaged()])
     .then(([user, managed]) => {
       const resolved = wasm.resolveSettings(user, managed);
+      managedAnswered = true;
       return { user, resolved, policy: new wasm.PagePolicy(resolved.settings) };
     })
     .catch((err) => {
@@ -69,10 +71,9 @@ async function pageContext() {
   return { wasm, settings: resolved.settings, policy };
 }
 
-/** Reads the settings and the browser's WebRTC settings as they are. */
-async function readState(wasm) {
-  const { user, resolved } = await resolvedSettings(wasm);
-  const plan = wasm.settingsPlan(resolved.settings.mode, api.browserName);
+/** The browser's WebRTC settings as they are, next to what `mode` wants of them. */
+async function browserSettings(wasm, mode) {
+  const plan = wasm.settingsPlan(mode, api.browserName);
   const settings = {};
   for (const [name, action, defaultValue] of [
     [POLICY, plan.ipHandlingPolicy, 'default'],
@@ -89,6 +90,23 @@ async function readState(wasm) {
       ...wasm.controlStatus(current.levelOfControl, current.value, wanted, defaultValue),
     };
   }
+  return { plan, settings };
+}
+
+/** Sets or clears each browser setting that `settings` (from browserSettings) says IceVeil should change. */
+async function applySettings(settings) {
+  const pending = Object.entries(settings).filter(([, s]) => s.shouldApply);
+  for (const [name, s] of pending) {
+    if (s.action.action === 'set') await api.setSetting(name, s.action.value);
+    else if (s.action.action === 'clear') await api.clearSetting(name);
+  }
+  return pending.length;
+}
+
+/** Reads the settings and the browser's WebRTC settings as they are. */
+async function readState(wasm) {
+  const { user, resolved } = await resolvedSettings(wasm);
+  const { plan, settings } = await browserSettings(wasm, resolved.settings.mode);
   return {
     browser: api.browserName,
     coreVersion: wasm.coreVersion(),
@@ -111,17 +129,13 @@ async function readState(wasm) {
 async function apply(reason) {
   let wasm;
   try {
+    if (!managedAnswered) await applyStoredMode(await coreWithoutSuffixList()).catch((err) => console.error('IceVeil: early apply failed', err));
     wasm = await core();
   } catch (err) {
     return failClosed(err);
   }
   let state = await readState(wasm);
-  const pending = Object.entries(state.settings).filter(([, s]) => s.shouldApply);
-  for (const [name, s] of pending) {
-    if (s.action.action === 'set') await api.setSetting(name, s.action.value);
-    else if (s.action.action === 'clear') await api.clearSetting(name);
-  }
-  if (pending.length) state = await readState(wasm);
+  if (await applySettings(state.settings)) state = await readState(wasm);
   state.reason = reason;
   announce(state);
   const { policy } = await resolvedSettings(wasm);
@@ -129,6 +143,18 @@ async function apply(reason) {
   await syncDisableScript(wasm, state.mode, state.exceptions).catch((err) => console.error('IceVeil: disable-mode script', err));
   await showBadge(state);
   return state;
+}
+
+/**
+ * Before the browser's first managed-storage answer (on a fresh Chromium profile it takes seconds): the stored or
+ * default mode, at once. apply() goes on to wait for that answer; the managed configuration then applies, and a
+ * locked value replaces this one. Every other reader of the settings (the popup, the page layer, a mode change)
+ * waits for the answer, so the lock holds for the user from the first moment.
+ */
+async function applyStoredMode(wasm) {
+  const resolved = wasm.resolveSettings(await api.getLocal(USER_KEYS), {});
+  const { settings } = await browserSettings(wasm, resolved.settings.mode);
+  await applySettings(settings);
 }
 
 /** Tells open popups that the state changed (a late policy, another extension, a storage change). */

@@ -18,9 +18,24 @@ async function loadSuffixList() {
   }
 }
 
-/** Resolves to the core's exports; a failed start is retried on the next call. */
+let started = null;
+/**
+ * The core's exports once the Wasm is instantiated, before the suffix list is in: for what needs no site
+ * pattern (the background's first apply of a mode). A failed start is retried on the next call.
+ */
+export function coreWithoutSuffixList() {
+  started ??= init({ module_or_path: url('pkg/iceveil_bg.wasm') })
+    .then(() => wasm)
+    .catch((err) => {
+      started = null;
+      throw err;
+    });
+  return started;
+}
+
+/** Resolves to the core's exports, with the suffix list loaded; a failed start is retried on the next call. */
 export function core() {
-  ready ??= init({ module_or_path: url('pkg/iceveil_bg.wasm') })
+  ready ??= coreWithoutSuffixList()
     .then(loadSuffixList)
     .then(() => wasm)
     .catch((err) => {

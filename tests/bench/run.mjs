@@ -128,6 +128,10 @@ async function launchFloor(name, worlds = ['ISOLATED', 'MAIN']) {
   return d;
 }
 
+// Why the over-floor goal is missed, as measured (the profile: IceVeil's own script self-time row, and the per-function
+// breakdown described here, from Profiler samples of 4 loads at 100 µs).
+const MISS_OVER_FLOOR = 'Measured: one wrap per realm (docs/page-layer.md) took this from 1.18× to 1.05–1.12× in Chromium and from 1.54× to 1.26–1.36× in Firefox over three runs. What is left is the parent\'s install into each child\'s initial about:blank realm, which the floor never pays. A Chromium CPU profile of this page attributes it to the MutationObserver callback that wraps each parsed frame (135–154 ms of self time per load, as in the build before), the first property reads of each new about:blank global (ownData, about 37 ms) and contentWindow, which makes the browser build that realm\'s context (43–49 ms). That realm is reachable by the next page script (window[i]), so it is wrapped before it runs. Making each install cheaper (fewer definitions per realm) is the next step; it is not in this change.';
+
 // ------------------------------------------------------------------------------------------ sections
 async function frames(site, name) {
   const n = reps(name === 'chromium' ? 15 : 12);
@@ -145,39 +149,40 @@ async function frames(site, name) {
     }
     // One rotation (B A F M, B A F M, …) so every browser sees the same machine load.
     const got = await rotate({ B: pair.b, A: pair.a, F: floor, M: floorMain }, n, async (d, i) => {
-      const before = d.cdp ? await d.cdp.send('Performance.getMetrics') : null;
       await d.goto(`${site.origin}/frames50.html?r=${i}`);
       const nav = await d.eval(() => {
         const e = performance.getEntriesByType('navigation')[0];
         return { load: e.loadEventEnd, frames: window.frames.length };
       });
       if (nav.frames !== 50) throw new Error(`expected 50 frames, saw ${nav.frames}`);
-      if (d.cdp) {
-        const after = await d.cdp.send('Performance.getMetrics');
-        const m = (r, key) => r.metrics.find((x) => x.name === key)?.value ?? 0;
-        const ds = m(after, 'ScriptDuration') - m(before, 'ScriptDuration');
-        nav.script = ds >= 0 ? ds * 1000 : m(after, 'ScriptDuration') * 1000;
-      }
       return nav;
     }, { warm: 2 });
     const load = (k) => median(pick(got[k], 'load'));
     const spread = (k) => iqr(pick(got[k], 'load'));
     const oursRatio = load('A') / load('B');
     const floorRatio = load('F') / load('B');
-    row({ section: 'frames', browser: name, metric: 'page load, 50 same-origin iframes (loadEventEnd)', ours: load('A'), base: load('B'),
+    // The headline: IceVeil over the empty-script floor, from the same rotation.
+    const overFloor = name === 'chromium' ? 1.03 : 1.05;
+    row({ section: 'frames', browser: name, metric: 'page load, 50 same-origin iframes: IceVeil over the EMPTY isolated + main content-script floor (loadEventEnd)',
+      ours: load('A'), base: load('F'), unit: 'ms', goal: `ratio ≤ ${overFloor}`, check: (r) => r <= overFloor, n, spread: [spread('A'), spread('F')],
+      note: 'the floor: an extension whose ISOLATED and MAIN document_start scripts in every frame are empty, what a page layer built like IceVeil\'s pays before it runs a line (the isolated world is its only unforgeable channel to the extension)',
+      miss: MISS_OVER_FLOOR });
+    row({ section: 'frames', browser: name, metric: 'page load, 50 same-origin iframes, against no extension (loadEventEnd)', ours: load('A'), base: load('B'),
       unit: 'ms', goal: 'ratio ≤ 1.02', check: (r) => r <= 1.02, n, spread: [spread('A'), spread('B')] });
     row({ section: 'frames', browser: name, metric: 'floor: the same page, an extension with EMPTY isolated + main content scripts in every frame',
       ours: load('F'), base: load('B'), unit: 'ms', n, spread: [spread('F'), spread('B')],
-      note: `what a page layer built like IceVeil's pays before it runs a line (the isolated world is its only unforgeable channel to the extension); IceVeil over this floor: ${(oursRatio / floorRatio).toFixed(3)}×` });
+      note: `IceVeil over this floor: ${(oursRatio / floorRatio).toFixed(3)}×` });
     row({ section: 'frames', browser: name, metric: 'floor: the same page, an extension with one EMPTY main-world content script in every frame',
       ours: load('M'), base: load('B'), unit: 'ms', n, spread: [spread('M'), spread('B')],
       note: 'the least any wrapper that must run before page scripts in every frame can pay' });
     if (name === 'chromium') {
-      const sa = median(pick(got.A, 'script'));
-      const sb = median(pick(got.B, 'script'));
-      const sf = median(pick(got.F, 'script'));
-      row({ section: 'frames', browser: name, metric: 'script time added per frame without WebRTC (CDP ScriptDuration ÷ 51)', ours: (sa - sb) / 51, unit: 'ms', digits: 3,
-        note: `whole page: ${sa.toFixed(1)} ms with, ${sb.toFixed(1)} ms without, ${sf.toFixed(1)} ms with the empty-script floor`, n });
+      // Attribution, apart from the timed rotation (a profiler slows what it samples): the self time of samples in
+      // IceVeil's own content scripts, by script URL. CDP ScriptDuration is not used: it also counts the creation
+      // of every child frame's contexts, which the floor pays too.
+      const own = await ownScriptTime(pair.a, `${site.origin}/frames50.html`, reps(5));
+      row({ section: 'frames', browser: name, metric: 'IceVeil\'s own script self-time per frame without WebRTC (CPU profile, its content scripts\' URLs, ÷ 51)',
+        ours: median(own), unit: 'ms', digits: 3, n: own.length, spread: [iqr(own)],
+        note: `over the empty-script floor: ${((load('A') - load('F')) / 51).toFixed(3)} ms of load per frame; the rest is the engine's work that our calls cause (descriptors, closures, GC), not our code's own` });
     } else {
       row({ section: 'frames', browser: name, metric: 'load time added per frame without WebRTC (Δ loadEventEnd ÷ 51)',
         ours: (load('A') - load('B')) / 51, unit: 'ms', digits: 3, n, note: `over the empty-script floor: ${((load('A') - load('F')) / 51).toFixed(3)} ms` });
@@ -185,6 +190,29 @@ async function frames(site, name) {
   } finally {
     await Promise.all([pair.close(), floor.close(), floorMain.close()]);
   }
+}
+
+/** Median-ready list: IceVeil's content-script self time per frame (ms) in `n` profiled loads of `url`. */
+async function ownScriptTime(d, url, n) {
+  await d.cdp.send('Profiler.enable');
+  await d.cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  const out = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      await d.cdp.send('Profiler.start');
+      await d.goto(`${url}?p=${i}`);
+      const { profile } = await d.cdp.send('Profiler.stop');
+      const url0 = new Map(profile.nodes.map((x) => [x.id, x.callFrame.url]));
+      let us = 0;
+      profile.samples.forEach((id, k) => {
+        if (/^chrome-extension:\/\/[a-p]{32}\/content\//.test(url0.get(id) ?? '')) us += profile.timeDeltas[k] ?? 0;
+      });
+      out.push(us / 1000 / 51);
+    }
+  } finally {
+    await d.cdp.send('Profiler.disable');
+  }
+  return out;
 }
 
 async function heapBytes(d) {

@@ -68,8 +68,14 @@ for (const name of selectedBrowsers()) {
         assert.notEqual(result.available, false, `${page} ran (${JSON.stringify(result).slice(0, 200)})`);
         assert.deepEqual(leaked(result), [], `${page} leaked: ${JSON.stringify(result).slice(0, 1500)}`);
         if (page === 'realm-blob' && lab) {
-          // Its Window is reused after about:blank, so two instances wrap it: the candidates must still arrive.
-          assert.ok(result.candidates.some((c) => c.address === lab.LAB_PUBLIC_IP), `the public srflx passes in a doubly wrapped realm: ${JSON.stringify(result.candidates)}`);
+          // Its Window is reused after about:blank: the parent's instance covers it alone, and the candidates must still arrive.
+          assert.ok(result.candidates.some((c) => c.address === lab.LAB_PUBLIC_IP), `the public srflx passes in a reused realm: ${JSON.stringify(result.candidates)}`);
+        }
+        if (page === 'realm-reused-tainted') {
+          // One wrap per realm: the child's own instance stands down in the realm the parent's covers, so nothing of
+          // IceVeil calls the built-ins the page replaced there (before, the second instance ran on the page's Reflect).
+          assert.equal(result.reused, true, 'the child document got the reused about:blank Window');
+          assert.deepEqual(result.seenByTaint, [], 'IceVeil called none of the page\'s replaced built-ins in the reused realm');
         }
         if (page === 'onicecandidate') {
           // A second connection in the same document: by now Firefox judges in the frame, synchronously,

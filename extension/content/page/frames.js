@@ -3,7 +3,7 @@
 import { install } from './realms.js';
 import { disguise, patchGetter, patchMethod, patchSetter } from './disguise.js';
 import {
-  MO, W, apply, construct, dataDesc, defaultView, define, doc, each, getterOf, isFunction, isTrusted, method, obj, ownData,
+  MO, W, apply, construct, dataDesc, defaultView, define, doc, documentOf, each, getterOf, isFunction, isTrusted, method, obj, ownData,
   ownDesc, ownGetter, removeListener, addListener, setterOf, windowLength, wsAdd, wsHas, newWeakSet,
 } from './toolkit.js';
 
@@ -110,6 +110,9 @@ export function hookFrames(win) {
  * Incremental: each callback wraps only the frames its records added (O(1) per new frame), and
  * falls back to the full sweep whenever the frame count does not add up (removals, frames the
  * records do not show: shadow roots, <object>/<embed> that got a browsing context later, errors).
+ * Every native is taken here, at document_start: a watch can start later, for the new document of a
+ * child realm this instance covers (childStarted), when page code has long run in this realm.
+ * Returns the start of this document's watch.
  */
 export function watchParser() {
   // The native contentWindow getters (taken before hookFrames patched them: main.js calls this first).
@@ -119,72 +122,103 @@ export function watchParser() {
     const get = isFunction(C) ? ownGetter(ownData(C, 'prototype'), 'contentWindow') : undefined;
     if (get) frameWindow[ownData(row, 0)] = get;
   });
-  return () => {
-    try {
-      const recordGet = (name) => ownGetter(ownData(ownData(W, 'MutationRecord'), 'prototype'), name);
-      const addedNodes = recordGet('addedNodes');
-      const removedNodes = recordGet('removedNodes');
-      const NL = ownData(ownData(W, 'NodeList'), 'prototype');
-      const nodeListLength = ownGetter(NL, 'length');
-      const nodeListItem = ownData(NL, 'item');
-      const nodeType = ownGetter(ownData(ownData(W, 'Node'), 'prototype'), 'nodeType');
-      const localName = ownGetter(ownData(ownData(W, 'Element'), 'prototype'), 'localName');
-      const moProto = ownData(MO, 'prototype');
-      const counted = newWeakSet(); // child WindowProxies already counted in `known` (a re-inserted frame gets a new one)
-      let known = windowLength(W);
-      if (known) sweep(W);
-      const onRecords = (records) => {
-        let full = false;
-        let found = 0;
-        try {
-          const nr = ownData(records, 'length');
-          for (let r = 0; r < nr; r += 1) {
-            const rec = ownData(records, r);
-            if (apply(nodeListLength, apply(removedNodes, rec, []), [])) full = true;
-            const added = apply(addedNodes, rec, []);
-            const k = apply(nodeListLength, added, []);
-            for (let j = 0; j < k; j += 1) {
-              const node = apply(nodeListItem, added, [j]);
-              if (apply(nodeType, node, []) !== 1) continue;
-              const name = apply(localName, node, []);
-              if (name === 'embed') { full = true; continue; }
-              const get = name === 'iframe' || name === 'frame' || name === 'object' ? frameWindow[name] : undefined;
-              if (!get) {
-                if (name === 'iframe' || name === 'frame' || name === 'object') full = true;
-                continue;
-              }
-              let child = null;
-              try { child = apply(get, node, []); } catch { full = true; continue; } // e.g. a foreign-namespace element of that name
-              if (!child || wsHas(counted, child)) continue;
-              wsAdd(counted, child);
-              found += 1;
-              touch(child);
+  let n = null;
+  try {
+    const recordGet = (name) => ownGetter(ownData(ownData(W, 'MutationRecord'), 'prototype'), name);
+    const NL = ownData(ownData(W, 'NodeList'), 'prototype');
+    const moProto = ownData(MO, 'prototype');
+    n = obj();
+    n.addedNodes = recordGet('addedNodes');
+    n.removedNodes = recordGet('removedNodes');
+    n.nodeListLength = ownGetter(NL, 'length');
+    n.nodeListItem = ownData(NL, 'item');
+    n.nodeType = ownGetter(ownData(ownData(W, 'Node'), 'prototype'), 'nodeType');
+    n.localName = ownGetter(ownData(ownData(W, 'Element'), 'prototype'), 'localName');
+    n.observe = ownData(moProto, 'observe');
+    n.takeRecords = ownData(moProto, 'takeRecords');
+    n.disconnect = ownData(moProto, 'disconnect');
+  } catch {
+    n = null; // no observer: insertion hooks and getters still apply
+  }
+  watchDocument = (win, d) => watch(win, d, frameWindow, n);
+  return () => { watchDocument(W, doc); };
+}
+
+let watchDocument = null;
+const watched = newWeakSet(); // documents of covered child realms whose parse this instance watches
+
+/**
+ * A later instance found this instance's mark on `win` (realms.js): `win` is a covered realm with a new document
+ * (a reused Window), whose own instance stands down. This instance wraps that document's frames as they come.
+ */
+export function childStarted(win) {
+  try {
+    const d = documentOf(win);
+    if (!d || wsHas(watched, d) || !watchDocument) return;
+    wsAdd(watched, d);
+    watchDocument(win, d);
+  } catch {
+    // gone, or cross-origin by now: nothing of it to wrap
+  }
+}
+
+function watch(win, d, frameWindow, n) {
+  if (n === null) { sweep(win); return; }
+  try {
+    const counted = newWeakSet(); // child WindowProxies already counted in `known` (a re-inserted frame gets a new one)
+    let known = windowLength(win);
+    if (known) sweep(win);
+    const onRecords = (records) => {
+      let full = false;
+      let found = 0;
+      try {
+        const nr = ownData(records, 'length');
+        for (let r = 0; r < nr; r += 1) {
+          const rec = ownData(records, r);
+          if (apply(n.nodeListLength, apply(n.removedNodes, rec, []), [])) full = true;
+          const added = apply(n.addedNodes, rec, []);
+          const k = apply(n.nodeListLength, added, []);
+          for (let j = 0; j < k; j += 1) {
+            const node = apply(n.nodeListItem, added, [j]);
+            if (apply(n.nodeType, node, []) !== 1) continue;
+            const name = apply(n.localName, node, []);
+            if (name === 'embed') { full = true; continue; }
+            const get = name === 'iframe' || name === 'frame' || name === 'object' ? frameWindow[name] : undefined;
+            if (!get) {
+              if (name === 'iframe' || name === 'frame' || name === 'object') full = true;
+              continue;
             }
+            let child = null;
+            try { child = apply(get, node, []); } catch { full = true; continue; } // e.g. a foreign-namespace element of that name
+            if (!child || wsHas(counted, child)) continue;
+            wsAdd(counted, child);
+            found += 1;
+            touch(child);
           }
-        } catch {
-          full = true;
         }
-        const n = windowLength(W);
-        if (full || n !== known + found) sweep(W);
-        known = n;
-      };
-      const mo = construct(MO, [onRecords]);
-      const opts = obj();
-      opts.childList = true;
-      opts.subtree = true;
-      apply(ownData(moProto, 'observe'), mo, [doc, opts]);
-      const stop = (e) => {
-        if (!isTrusted(e)) return; // a page cannot end the watch early with a DOMContentLoaded of its own
-        // The records not yet delivered are handled like a callback (the same count check and fallback).
-        const pending = apply(ownData(moProto, 'takeRecords'), mo, []);
-        apply(ownData(moProto, 'disconnect'), mo, []);
-        onRecords(pending);
-        removeListener(doc, 'DOMContentLoaded', stop, true);
-      };
-      addListener(doc, 'DOMContentLoaded', stop, true);
-    } catch {
-      // no observer: insertion hooks and getters still apply
-      sweep(W);
-    }
-  };
+      } catch {
+        full = true;
+      }
+      const now = windowLength(win);
+      if (full || now !== known + found) sweep(win);
+      known = now;
+    };
+    const mo = construct(MO, [onRecords]);
+    const opts = obj();
+    opts.childList = true;
+    opts.subtree = true;
+    apply(n.observe, mo, [d, opts]);
+    const stop = (e) => {
+      if (!isTrusted(e)) return; // a page cannot end the watch early with a DOMContentLoaded of its own
+      // The records not yet delivered are handled like a callback (the same count check and fallback).
+      const pending = apply(n.takeRecords, mo, []);
+      apply(n.disconnect, mo, []);
+      onRecords(pending);
+      removeListener(d, 'DOMContentLoaded', stop, true);
+    };
+    addListener(d, 'DOMContentLoaded', stop, true);
+  } catch {
+    // no observer: insertion hooks and getters still apply
+    sweep(win);
+  }
 }

@@ -4,13 +4,13 @@ import { isDisabled, warm } from './channel.js';
 import { patchHandlers, track } from './connection.js';
 import { patchDescriptions } from './descriptions.js';
 import { disguise, hideToString, patchGetter } from './disguise.js';
-import { hookFrames } from './frames.js';
+import { childStarted, hookFrames } from './frames.js';
 import { patchRemote } from './remote.js';
 import { patchStats } from './stats.js';
 import { covered, pcs } from './state.js';
 import { patchTransports } from './transports.js';
 import {
-  W, apply, construct, dataDesc, define, each, fnSource, getProto, getterOf, hasOwn, indexOf, isFunction, obj,
+  W, accessorDesc, apply, construct, dataDesc, define, doc, documentURL, each, fnSource, getProto, getterOf, hasOwn, indexOf, isFunction, obj,
   ownData, ownDesc, ownGetter, ownKeys, setProto, wmGet, wsAdd, wsHas,
 } from './toolkit.js';
 
@@ -22,6 +22,27 @@ function isNativeFn(f) {
   return s !== null && indexOf(s, '[native code]') >= 0;
 }
 
+/**
+ * The name of the accessor that tells a later IceVeil instance in the same realm (a reused Window: an initial
+ * about:blank navigated same-origin) that this instance covers it. build.sh puts the check in front of the bundle,
+ * so that instance reads it with nothing but a global identifier, before it takes a single built-in: its realm was
+ * reachable by the page before its document started. Why no page can forge or strip it: docs/page-layer.md,
+ * "One wrap per realm".
+ */
+export const MARK = '__iceveilCovered';
+
+/**
+ * Non-configurable, so no page can delete, redefine or shadow it (a global `let` of that name is then a SyntaxError).
+ * Its getter, this instance's, starts watching the realm's new document (its parser's frames) and answers true.
+ */
+function markCovered(win) {
+  try {
+    define(win, MARK, accessorDesc(getterOf(() => { childStarted(win); return true; }), undefined, false, false));
+  } catch {
+    // not definable: a later instance in this realm wraps it again, on top (the inner wrap still filters)
+  }
+}
+
 /** Wraps `win` (this window, or a same-origin child realm reached before any page code could touch it). */
 export function install(win) {
   const F = ownData(win, 'Function');
@@ -30,6 +51,8 @@ export function install(win) {
   const native = ownData(win, 'RTCPeerConnection');
   // A realm whose own content script already ran (or the page replaced the constructor) is left alone.
   if (isFunction(native) && !isNativeFn(native)) return;
+  // Only a realm that can get a second document (a child's, or an initial about:blank) needs the mark.
+  if (win !== W || documentURL(doc) === 'about:blank') markCovered(win);
   if (win !== W && !hasOwn(W, 'RTCPeerConnection')) {
     // disable mode removed the constructors here (content/disable.js): a child realm mirrors that.
     each(['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel'], (name) => {

@@ -287,6 +287,11 @@ const windowLengthGet = ownGetter(W, 'length');
 export const windowLength = (w) => apply(windowLengthGet, w, []);
 const defaultViewGet = ownGetter(W.Document.prototype, 'defaultView');
 export const defaultView = (d) => apply(defaultViewGet, d, []);
+// A Window's `document` is an own unforgeable accessor of each Window: this realm's getter reads any same-origin Window's.
+const windowDocumentGet = ownGetter(W, 'document');
+export const documentOf = (w) => apply(windowDocumentGet, w, []);
+const documentURLGet = ownGetter(W.Document.prototype, 'URL');
+export const documentURL = (d) => apply(documentURLGet, d, []);
 const domMessageGet = W.DOMException ? ownGetter(W.DOMException.prototype, 'message') : undefined;
 /** A caught error as text: a DOMException's own message, else a fixed word (no page getter or toString runs). */
 export function errorText(err) {
