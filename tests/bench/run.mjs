@@ -49,11 +49,11 @@ const cmdFor = (section, browser) =>
  * One table row. `ours`/`base` are numbers in `unit`; `check(value)` → true when the goal is met; `value` is
  * what the goal is about (the ratio, a difference, or our figure). `miss` explains a miss (reason and fix).
  */
-function row({ section, browser = '', metric, ours, base = NaN, unit, digits = 1, goal = '—', value, check, n, spread, miss, note }) {
+function row({ section, browser = '', metric, ours, base = NaN, unit, digits = 1, goal = '—', value, check, n, spread, miss, missKey, note }) {
   const ratio = Number.isFinite(base) && base !== 0 ? ours / base : NaN;
   const v = value ?? ratio;
   const met = check ? check(v) : null;
-  const r = { section, browser, metric, ours, base, ratio, unit, digits, goal, met, n, spread, miss, note, cmd: cmdFor(section, browser) };
+  const r = { section, browser, metric, ours, base, ratio, unit, digits, goal, met, n, spread, miss, missKey, note, cmd: cmdFor(section, browser) };
   rows.push(r);
   log(`  ${browser ? `${browser}: ` : ''}${metric}: ${fmt(ours, unit, digits)}${Number.isFinite(base) ? ` vs ${fmt(base, unit, digits)}` : ''}`
     + `${Number.isFinite(ratio) ? ` (ratio ${ratio.toFixed(3)})` : ''}${met === null ? '' : met ? '  goal met' : '  GOAL MISSED'}`);
@@ -128,10 +128,6 @@ async function launchFloor(name, worlds = ['ISOLATED', 'MAIN']) {
   return d;
 }
 
-// Why the over-floor goal is missed, as measured (the profile: IceVeil's own script self-time row, and the per-function
-// breakdown described here, from Profiler samples of 4 loads at 100 µs).
-const MISS_OVER_FLOOR = 'Measured: one wrap per realm (docs/page-layer.md) took this from 1.18× to 1.05–1.12× in Chromium and from 1.54× to 1.13–1.36× in Firefox over the runs of that change (the spread between runs is wide). What is left is the parent\'s install into each child\'s initial about:blank realm, which the floor never pays. A Chromium CPU profile of this page attributes it to the MutationObserver callback that wraps each parsed frame (135–154 ms of self time per load, as in the build before), the first property reads of each new about:blank global (ownData, about 37 ms) and contentWindow, which makes the browser build that realm\'s context (43–49 ms). That realm is reachable by the next page script (window[i]), so it is wrapped before it runs. Making each install cheaper (fewer definitions per realm) is the next step; it is not in this change.';
-
 // ------------------------------------------------------------------------------------------ sections
 async function frames(site, name) {
   const n = reps(name === 'chromium' ? 15 : 12);
@@ -166,7 +162,7 @@ async function frames(site, name) {
     row({ section: 'frames', browser: name, metric: 'page load, 50 same-origin iframes: IceVeil over the EMPTY isolated + main content-script floor (loadEventEnd)',
       ours: load('A'), base: load('F'), unit: 'ms', goal: `ratio ≤ ${overFloor}`, check: (r) => r <= overFloor, n, spread: [spread('A'), spread('F')],
       note: 'the floor: an extension whose ISOLATED and MAIN document_start scripts in every frame are empty, what a page layer built like IceVeil\'s pays before it runs a line (the isolated world is its only unforgeable channel to the extension)',
-      miss: MISS_OVER_FLOOR });
+      missKey: 'frames:over-floor' });
     row({ section: 'frames', browser: name, metric: 'page load, 50 same-origin iframes, against no extension (loadEventEnd)', ours: load('A'), base: load('B'),
       unit: 'ms', goal: 'ratio ≤ 1.02', check: (r) => r <= 1.02, n, spread: [spread('A'), spread('B')] });
     row({ section: 'frames', browser: name, metric: 'floor: the same page, an extension with EMPTY isolated + main content scripts in every frame',
@@ -271,7 +267,7 @@ async function memory(site, name) {
     row({ section: 'memory', browser: name, metric: 'JS heap per frame added, 50-frame page without WebRTC (Δ ÷ 51)', ours: KB(fa - fb) / 51, unit: 'KB', digits: 1,
       check: (d) => d <= floorPerFrame + 30, value: KB(fa - fb) / 51, goal: `≤ the floor (next row) + 30 KB = ${(floorPerFrame + 30).toFixed(1)} KB`, n,
       note: `whole tab ${KB(fa).toFixed(0)} KB with, ${KB(fb).toFixed(0)} KB without; ${(KB(fa - fb) / 51 - floorPerFrame).toFixed(1)} KB per frame over the floor`,
-      miss: 'Measured: one wrap per realm took this from 356 KB to 249 KB per frame (the floor: 167 KB). The rest is the parent\'s install into each child\'s initial about:blank realm: its JS global and context, which the parent\'s first contentWindow read makes the browser build (the CPU profile shows that read at 43–49 ms per load), and the wrappers and descriptors installed there before any page script. That realm is reachable by the next page script, so it is wrapped; fewer definitions per realm is the next step.' });
+      missKey: 'memory:per-frame' });
     row({ section: 'memory', browser: name, metric: 'floor: JS heap per frame added by EMPTY isolated + main content scripts (Δ ÷ 51)', ours: floorPerFrame, unit: 'KB', digits: 1,
       n: 3, note: `plain page: ${KB(median(pick(floor, 'plain')) - pb).toFixed(0)} KB added; the cost of one extra V8 context (ISOLATED world) per frame` });
     const ra = median(pick(A, 'rtc'));
@@ -622,7 +618,8 @@ function table(rs) {
 }
 
 function writeReport(m, seconds) {
-  // Known reasons for misses, by section (written after looking at the cause; shown only when that goal is missed).
+  // Known reasons for misses, by row (missKey), by section and browser, or by section (written after looking at the cause;
+  // shown only when that goal is missed).
   const MISSES = JSON.parse(readFileSync(new URL('./misses.json', import.meta.url), 'utf8'));
   const METHODS = readFileSync(new URL('./methods.md', import.meta.url), 'utf8').trim();
   const misses = rows.filter((r) => r.met === false);
@@ -650,7 +647,7 @@ the small print gives the sample size and the interquartile ranges (A / B). Each
 ${table(rows)}
 
 ${misses.length ? `## Goals missed\n\n${misses.map((r) => `- **${r.metric}** (${r.browser || 'native'}): ${fmt(r.ours, r.unit, r.digits)}`
-    + `${Number.isFinite(r.base) ? ` vs ${fmt(r.base, r.unit, r.digits)}` : ''}, goal ${r.goal}. ${r.miss ?? MISSES[`${r.section}:${r.browser}`] ?? MISSES[r.section] ?? 'Cause not yet investigated.'}`).join('\n')}\n` : '## Goals\n\nEvery goal with a figure is met.\n'}
+    + `${Number.isFinite(r.base) ? ` vs ${fmt(r.base, r.unit, r.digits)}` : ''}, goal ${r.goal}. ${r.miss ?? MISSES[r.missKey] ?? MISSES[`${r.section}:${r.browser}`] ?? MISSES[r.section] ?? 'Cause not yet investigated.'}`).join('\n')}\n` : '## Goals\n\nEvery goal with a figure is met.\n'}
 ## How each figure is taken
 
 ${METHODS}
