@@ -96,6 +96,25 @@ for (const name of selectedBrowsers()) {
       assert.equal(view.getterName, 'get localDescription');
       assert.equal(view.name, 'RTCPeerConnection');
       assert.ok(view.instance && view.protoCtor && view.noProtoOnMethod, JSON.stringify(view));
+      // Every wrapper, in this realm and in a child realm this window's instance covers, has its native's name,
+      // length and own keys, no prototype, and native source.
+      const LENGTH = { 'Node.appendChild': 1, 'Node.insertBefore': 2, 'Node.replaceChild': 2, 'Element.insertAdjacentHTML': 2, 'Element.append': 0,
+        'Range.insertNode': 1, 'RTCStatsReport.forEach': 1, 'Function.toString': 0 };
+      const [top, child] = view.survey;
+      assert.deepEqual(child.map((m) => ({ ...m, source: undefined })), top.map((m) => ({ ...m, source: undefined })), 'the child realm looks like the top one');
+      for (const m of [...top, ...child]) {
+        assert.ok(!m.missing, m.member);
+        const [member, kind] = m.member.split(' ');
+        const key = member.split('.')[1];
+        const name = kind === 'value' ? key : `${kind} ${key}`;
+        assert.equal(m.name, name, m.member);
+        assert.equal(m.keys, 'length,name', m.member);
+        assert.equal(m.prototype, false, m.member);
+        assert.match(m.source, new RegExp(`^function ((get|set) )?${key}\\(\\) \\{\\s+\\[native code\\]\\s+\\}$`), m.member);
+        if (kind === 'get') assert.equal(m.length, 0, m.member);
+        if (kind === 'set') assert.equal(m.length, 1, m.member);
+        if (member in LENGTH) assert.equal(m.length, LENGTH[member], m.member);
+      }
     });
 
     test('a real call connects in hide-local (TURN, no LAN route in the lab) and shows no local address', { skip: !lab && 'needs the lab TURN server' }, async () => {

@@ -2,11 +2,11 @@
 // Touches raw data: yes (trusted events and the raw candidates they carry; only judged copies leave).
 import { ask, epoch, rewritten, replySdp, repliesSync, verdictAction } from './channel.js';
 import { nativeLocalSdp, rememberSdp, withSdp } from './descriptions.js';
-import { disguise } from './disguise.js';
+import { getterLike, setterLike } from './disguise.js';
 import { ours, pcs } from './state.js';
 import {
-  accessorDesc, addListener, apply, construct, define, dispatch, getterOf, isFunction, isObject, isTrusted,
-  mapDelete, mapGet, mapSet, newMap, obj, ownDesc, preventDefault, removeListener, setterOf, stopImmediate,
+  accessorDesc, addListener, apply, construct, define, dispatch, isFunction, isObject, isTrusted,
+  mapDelete, mapGet, mapSet, newMap, obj, ownDesc, preventDefault, removeListener, stopImmediate,
   wmGet, wmSet, wsAdd, wsHas, each, cat,
 } from './toolkit.js';
 
@@ -178,14 +178,14 @@ export function patchHandlers(proto) {
     if (d === null || !isFunction(d.get) || !isFunction(d.set)) return;
     const origGet = d.get;
     const origSet = d.set;
-    const get = disguise(getterOf(function () {
+    const get = getterLike(origGet, name, function () {
       const v = apply(origGet, this, []); // brand check, as the native getter
       const st = wmGet(pcs, this);
       if (!st) return v;
       const slot = st.handlers[type];
       return slot ? slot.h : null;
-    }), origGet);
-    const set = disguise(setterOf(function (h) {
+    });
+    const set = setterLike(origSet, name, function (h) {
       apply(origGet, this, []); // brand check
       const st = wmGet(pcs, this);
       if (!st) { apply(origSet, this, [h]); return; }
@@ -205,7 +205,7 @@ export function patchHandlers(proto) {
       };
       st.handlers[type] = fresh;
       addListener(this, type, fresh.l);
-    }), origSet);
+    });
     define(proto, name, accessorDesc(get, set, d.enumerable, d.configurable));
   });
 }

@@ -6,8 +6,8 @@ import { inOrder } from './remote.js';
 import { sdpWithoutCandidates } from './sdp.js';
 import { pcs } from './state.js';
 import {
-  apply, construct, dataDesc, define, each, getterOf, indexOf, isFunction, isString, mapGet, mapHas, mapSet,
-  mapSize, method, newMap, newPromise, obj, ownData, ownKeys, settle, wmGet,
+  apply, construct, dataDesc, define, each, indexOf, isFunction, isString, mapGet, mapHas, mapSet,
+  mapSize, newMap, newPromise, obj, ownData, ownKeys, settle, wmGet,
 } from './toolkit.js';
 
 /** Forgets this connection's filtered SDPs if the settings changed since they were judged. */
@@ -165,14 +165,14 @@ function createFiltered(pc, orig, options, realm, done, fail) {
 
 export function patchDescriptions(proto, realm) {
   each(['localDescription', 'currentLocalDescription', 'pendingLocalDescription'], (name) => {
-    patchGetter(proto, name, (orig) => getterOf(function () {
+    patchGetter(proto, name, (orig) => function () {
       const d = apply(orig, this, []);
       if (!d) return d;
       return filteredDescription(this, d, realm);
-    }));
+    });
   });
   each(['createOffer', 'createAnswer'], (name) => {
-    patchMethod(proto, name, (orig) => method(function () {
+    patchMethod(proto, name, (orig) => function () {
       const a = arguments;
       const pc = this;
       const first = ownData(a, 0);
@@ -186,6 +186,6 @@ export function patchDescriptions(proto, realm) {
         });
       }
       return newPromise((resolve, reject) => { createFiltered(pc, orig, first, realm, resolve, reject); });
-    }));
+    });
   });
 }

@@ -1,10 +1,10 @@
 // Child realms the page can reach: every same-origin frame is wrapped before a page script can touch it, through the frame getters, every DOM insertion, window.open and, while the parser runs, a MutationObserver.
 // Touches raw data: no.
 import { install } from './realms.js';
-import { disguise, patchGetter, patchMethod, patchSetter } from './disguise.js';
+import { methodLike, patchGetter, patchMethod, patchSetter } from './disguise.js';
 import {
-  MO, W, apply, construct, dataDesc, defaultView, define, doc, documentOf, each, getterOf, isFunction, isTrusted, method, obj, ownData,
-  ownDesc, ownGetter, removeListener, addListener, setterOf, windowLength, wsAdd, wsHas, newWeakSet,
+  MO, W, apply, construct, dataDesc, defaultView, define, doc, documentOf, each, isFunction, isTrusted, obj, ownData,
+  ownDesc, ownGetter, removeListener, addListener, windowLength, wsAdd, wsHas, newWeakSet,
 } from './toolkit.js';
 
 /** Wraps every same-origin frame under `win` (and theirs), synchronously. */
@@ -44,26 +44,26 @@ export function hookFrames(win) {
   each([ownData(win, 'HTMLIFrameElement'), ownData(win, 'HTMLFrameElement'), ownData(win, 'HTMLObjectElement')], (C) => {
     if (!isFunction(C)) return;
     const proto = ownData(C, 'prototype');
-    patchGetter(proto, 'contentWindow', (orig) => getterOf(function () {
+    patchGetter(proto, 'contentWindow', (orig) => function () {
       const w = apply(orig, this, []);
       touch(w);
       return w;
-    }));
-    patchGetter(proto, 'contentDocument', (orig) => getterOf(function () {
+    });
+    patchGetter(proto, 'contentDocument', (orig) => function () {
       const d = apply(orig, this, []);
       touch(viewOf(d));
       return d;
-    }));
+    });
     if (C === ownData(win, 'HTMLObjectElement')) {
-      patchMethod(proto, 'getSVGDocument', (orig) => method(function () {
+      patchMethod(proto, 'getSVGDocument', (orig) => function () {
         const d = apply(orig, this, arguments);
         touch(viewOf(d));
         return d;
-      }));
+      });
     }
   });
   // DOM insertion: a frame inserted (and used) in the same task is wrapped before the call returns.
-  // One function object per hooked method (no inner closure per method and realm).
+  // One body per hooked method; its wrapper (disguise.js) calls it with the receiver and arguments.
   const after = (orig) => ({ __proto__: null, m() {
     const r = apply(orig, this, arguments);
     sweep(win);
@@ -88,18 +88,18 @@ export function hookFrames(win) {
     const p = protoOf(ownData(row, 0));
     if (p) {
       each(ownData(row, 1), (name) => {
-        patchSetter(p, name, (orig) => setterOf(function (v) { apply(orig, this, [v]); sweep(win); }));
+        patchSetter(p, name, (orig) => function (v) { apply(orig, this, [v]); sweep(win); });
       });
     }
   });
   const od = ownDesc(win, 'open');
   if (od !== null && isFunction(od.value)) {
     const orig = od.value;
-    const w = disguise(method(function () {
+    const w = methodLike(orig, 'open', function () {
       const opened = apply(orig, this, arguments);
       touch(opened);
       return opened;
-    }), orig);
+    });
     define(win, 'open', dataDesc(w, od.writable, od.enumerable, od.configurable));
   }
 }

@@ -64,17 +64,19 @@ export function install(win) {
   hookFrames(win);
 }
 
-/** The natives of one realm, taken while no page code can have reached it. */
+// The brand-checked natives a realm's connections are read through (getters, and RTCStatsReport's forEach).
+const READERS = ['iceEventCandidateGet', 'errAddressGet', 'errPortGet', 'errUrlGet', 'errCodeGet', 'errTextGet', 'candidateGet',
+  'sdpMidGet', 'sdpMLineIndexGet', 'ufragGet', 'sdpGet', 'typeGet', 'localDescriptionGet', 'gatheringGet', 'statsForEach'];
+
+/**
+ * The natives of one realm, taken while no page code can have reached it. A child realm's connections are read
+ * through this window's readers, taken at its document_start: a native getter or method checks the interface of
+ * its receiver, not its realm, so it reads the same child objects, and the child's prototypes are left as the
+ * browser made them (reading their accessors would make the browser build every one of them, in every frame).
+ * The constructors are the child's own: what the page gets must belong to its realm.
+ */
 function realmOf(win) {
   const proto = (name) => { const C = ownData(win, name); return isFunction(C) ? ownData(C, 'prototype') : undefined; };
-  const g = (p, name) => (p ? ownGetter(p, name) : undefined);
-  const m = (p, name) => (p ? ownData(p, name) : undefined);
-  const pcProto = proto('RTCPeerConnection');
-  const iceEvent = proto('RTCPeerConnectionIceEvent');
-  const errEvent = proto('RTCPeerConnectionIceErrorEvent');
-  const cand = proto('RTCIceCandidate');
-  const desc = proto('RTCSessionDescription');
-  const report = proto('RTCStatsReport');
   const r = obj();
   r.Event = ownData(win, 'Event');
   r.TypeError = ownData(win, 'TypeError');
@@ -83,6 +85,19 @@ function realmOf(win) {
   r.IceErrorEvent = ownData(win, 'RTCPeerConnectionIceErrorEvent');
   r.IceCandidate = ownData(win, 'RTCIceCandidate');
   r.SessionDescription = ownData(win, 'RTCSessionDescription');
+  const base = win === W || selfTestCtor === null ? null : selfTestCtor.realm;
+  if (base !== null) {
+    each(READERS, (k) => { r[k] = base[k]; });
+    return r;
+  }
+  const g = (p, name) => (p ? ownGetter(p, name) : undefined);
+  const m = (p, name) => (p ? ownData(p, name) : undefined);
+  const pcProto = proto('RTCPeerConnection');
+  const iceEvent = proto('RTCPeerConnectionIceEvent');
+  const errEvent = proto('RTCPeerConnectionIceErrorEvent');
+  const cand = proto('RTCIceCandidate');
+  const desc = proto('RTCSessionDescription');
+  const report = proto('RTCStatsReport');
   r.iceEventCandidateGet = g(iceEvent, 'candidate');
   r.errAddressGet = g(errEvent, 'address');
   r.errPortGet = g(errEvent, 'port');
@@ -143,11 +158,11 @@ function wrapRtc(win, Native) {
   patchHandlers(proto);
   patchDescriptions(proto, realm);
   patchRemote(proto, realm);
-  patchGetter(proto, 'iceGatheringState', (orig) => getterOf(function () {
+  patchGetter(proto, 'iceGatheringState', (orig) => function () {
     const state = apply(orig, this, []);
     const st = wmGet(pcs, this);
     return st && st.live ? st.gathering : state; // not live: `orig` is an inner instance's getter, which knows
-  }));
+  });
   patchStats(win, proto, realm);
   patchTransports(win, realm);
 }

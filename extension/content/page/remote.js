@@ -4,7 +4,7 @@ import { ask, askNow, PENDING } from './channel.js';
 import { patchMethod } from './disguise.js';
 import { sdpWithoutCandidates } from './sdp.js';
 import {
-  apply, construct, indexOf, isFunction, isObject, isString, list, method, newPromise, newWeakMap, obj, ownData,
+  apply, construct, indexOf, isFunction, isObject, isString, list, newPromise, newWeakMap, obj, ownData,
   push, settle, wmGet, wmSet,
 } from './toolkit.js';
 
@@ -155,7 +155,7 @@ function outcome(a, promiseResolve, promiseReject) {
  * unreadable, a TypeError `unreadable`), and `run(pc, orig, init, o)` hands it on, settling `o`.
  */
 function patchRemoteOp(proto, realm, name, read, unreadable, run) {
-  patchMethod(proto, name, (orig) => method(function () {
+  patchMethod(proto, name, (orig) => function () {
     const pc = this;
     const a = arguments;
     const init = read(realm, ownData(a, 0));
@@ -164,7 +164,7 @@ function patchRemoteOp(proto, realm, name, read, unreadable, run) {
       if (init === undefined) { o.reject(construct(realm.TypeError, [unreadable])); return; }
       run(pc, orig, init, o);
     });
-  }));
+  });
 }
 
 export function patchRemote(proto, realm) {
@@ -190,12 +190,12 @@ export function patchRemote(proto, realm) {
 
   // Local operations the page called after a waiting remote one wait for it too, as the browser's own
   // operation chain would make them.
-  patchMethod(proto, 'setLocalDescription', (orig) => method(function () {
+  patchMethod(proto, 'setLocalDescription', (orig) => function () {
     const pc = this;
     const a = arguments;
     if (idle(pc)) return apply(orig, pc, a);
     return newPromise((resolve, reject) => {
       inOrder(pc, () => { callNative(pc, orig, a, resolve, reject); });
     });
-  }));
+  });
 }

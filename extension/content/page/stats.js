@@ -5,8 +5,8 @@ import { candidateFields } from './sdp.js';
 import { patchGetter, patchMethod } from './disguise.js';
 import { reports } from './state.js';
 import {
-  ITER, apply, cat, construct, dataDesc, define, each, getterOf, isFunction, isString, list, mapDelete,
-  mapEntries, mapForEach, mapGet, mapHas, mapKeys, mapSet, mapSize, mapValues, method, newMap, newPromise, obj,
+  ITER, apply, cat, construct, dataDesc, define, each, isFunction, isString, list, mapDelete,
+  mapEntries, mapForEach, mapGet, mapHas, mapKeys, mapSet, mapSize, mapValues, newMap, newPromise, obj,
   ownData, ownDesc, push, rejected, settle, wmGet, wmHas, wmSet,
 } from './toolkit.js';
 
@@ -144,10 +144,10 @@ function filterStats(p, realm) {
 }
 
 export function patchStats(win, proto, realm) {
-  const statsWrap = (orig) => method(function () {
+  const statsWrap = (orig) => function () {
     if (isFunction(ownData(arguments, 0))) return rejected(construct(realm.TypeError, ['getStats: legacy callbacks are not supported']));
     return filterStats(apply(orig, this, arguments), realm);
-  });
+  };
   patchMethod(proto, 'getStats', statsWrap);
   const sender = ownData(win, 'RTCRtpSender');
   const receiver = ownData(win, 'RTCRtpReceiver');
@@ -185,10 +185,10 @@ export function patchStats(win, proto, realm) {
     wmSet(reports, r, m);
     return m;
   };
-  patchGetter(sp, 'size', (orig) => getterOf(function () {
+  patchGetter(sp, 'size', (orig) => function () {
     const m = entriesOf(this);
     return m ? mapSize(m) : apply(orig, this, []);
-  }));
+  });
   const iterDesc = ownDesc(sp, ITER);
   each([
     ['get', (m, a) => mapGet(m, ownData(a, 0))],
@@ -208,10 +208,10 @@ export function patchStats(win, proto, realm) {
     const impl = ownData(pair, 1);
     const before = ownDesc(sp, name);
     const wasIterator = before !== null && iterDesc !== null && iterDesc.value === before.value;
-    patchMethod(sp, name, (orig) => method(function () {
+    patchMethod(sp, name, (orig) => function () {
       const m = entriesOf(this);
       return m ? impl(m, arguments, this) : apply(orig, this, arguments);
-    }));
+    });
     if (wasIterator) define(sp, ITER, dataDesc(ownData(sp, name), iterDesc.writable, iterDesc.enumerable, iterDesc.configurable));
   });
 }

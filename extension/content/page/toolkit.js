@@ -95,10 +95,7 @@ export function fnSource(f) {
     return null;
   }
 }
-/** Method shorthand: a function without `prototype` that cannot be constructed, like a native method. */
-export const method = (fn) => ({ __proto__: null, m(...a) { return apply(fn, this, a); } }).m;
 export const getterOf = (fn) => ownDesc({ __proto__: null, get g() { return apply(fn, this, []); } }, 'g').get;
-export const setterOf = (fn) => ownDesc({ __proto__: null, set s(v) { apply(fn, this, [v]); } }, 's').set;
 
 // ------------------------------------------------------------------ strings (primitive strings only)
 const S = W.String.prototype;

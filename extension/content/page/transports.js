@@ -5,8 +5,8 @@ import { rewrittenCandidate } from './connection.js';
 import { patchGetter, patchMethod } from './disguise.js';
 import { ours } from './state.js';
 import {
-  addListener, apply, cat, construct, dataDesc, define, dispatch, each, getterOf, isFunction, isObject, isString,
-  isTrusted, mapDelete, mapGet, mapSet, method, newMap, newWeakSet, obj, ownData, splitOn, startsWith, stopImmediate,
+  addListener, apply, cat, construct, dataDesc, define, dispatch, each, isFunction, isObject, isString,
+  isTrusted, mapDelete, mapGet, mapSet, newMap, newWeakSet, obj, ownData, splitOn, startsWith, stopImmediate,
   wsAdd, wsHas,
 } from './toolkit.js';
 
@@ -80,7 +80,7 @@ export function patchTransports(win, realm) {
   if (!isFunction(T)) return;
   const tp = ownData(T, 'prototype');
   each(['getLocalCandidates', 'getRemoteCandidates'], (name) => {
-    patchMethod(tp, name, (orig) => method(function () {
+    patchMethod(tp, name, (orig) => function () {
       const arr = apply(orig, this, arguments);
       if (!arr) return arr;
       const n = ownData(arr, 'length');
@@ -91,12 +91,12 @@ export function patchTransports(win, realm) {
       }
       define(arr, 'length', dataDesc(k, true, false, false));
       return arr;
-    }));
+    });
   });
   let nativePair = null;
   patchMethod(tp, 'getSelectedCandidatePair', (orig) => {
     nativePair = orig;
-    return method(function () {
+    return function () {
       const pair = apply(orig, this, arguments);
       if (!pair) return pair;
       const local = pairCandidate(ownData(pair, 'local'), realm);
@@ -105,7 +105,7 @@ export function patchTransports(win, realm) {
       define(pair, 'local', dataDesc(local, true, true, true));
       define(pair, 'remote', dataDesc(remote, true, true, true));
       return pair;
-    });
+    };
   });
   if (!isFunction(nativePair)) return;
 
@@ -169,7 +169,7 @@ export function patchTransports(win, realm) {
       done();
     }, true);
   };
-  patchGetter(dp, 'iceTransport', (orig) => getterOf(function () {
+  patchGetter(dp, 'iceTransport', (orig) => function () {
     const t = apply(orig, this, []);
     try {
       hold(t);
@@ -177,5 +177,5 @@ export function patchTransports(win, realm) {
       // no hold: the pair still reads scrubbed until judged
     }
     return t;
-  }));
+  });
 }

@@ -105,10 +105,35 @@ window.looksNative = () => {
     name: RTCPeerConnection.name,
     noProtoOnMethod: !('prototype' in RTCPeerConnection.prototype.createOffer),
     toStringOfToString: Function.prototype.toString.toString(),
+    survey: [surveyWrappers(window)],
   };
   pc.close();
+  // A frame inserted now is wrapped by this window's instance, in its initial about:blank realm.
+  const f = document.createElement('iframe');
+  document.body.append(f);
+  r.survey.push(surveyWrappers(f.contentWindow));
+  f.remove();
   return r;
 };
+
+/** Name, length, own keys and source of wrapped members in `w`'s realm, as a page sees them: they must look native. */
+function surveyWrappers(w) {
+  const members = [
+    ['Node', 'appendChild', 'value'], ['Node', 'insertBefore', 'value'], ['Node', 'replaceChild', 'value'],
+    ['Element', 'insertAdjacentHTML', 'value'], ['Element', 'append', 'value'], ['Range', 'insertNode', 'value'],
+    ['HTMLIFrameElement', 'contentWindow', 'get'], ['HTMLIFrameElement', 'contentDocument', 'get'], ['Element', 'innerHTML', 'set'],
+    ['RTCPeerConnection', 'createOffer', 'value'], ['RTCPeerConnection', 'localDescription', 'get'], ['RTCPeerConnection', 'onicecandidate', 'get'],
+    ['RTCPeerConnection', 'onicecandidate', 'set'], ['RTCStatsReport', 'forEach', 'value'], ['RTCStatsReport', 'size', 'get'],
+    ['Function', 'toString', 'value'],
+  ];
+  return members.map(([iface, key, kind]) => {
+    const d = Object.getOwnPropertyDescriptor(w[iface].prototype, key);
+    const fn = d && d[kind];
+    if (typeof fn !== 'function') return { member: `${iface}.${key} ${kind}`, missing: true };
+    return { member: `${iface}.${key} ${kind}`, name: fn.name, length: fn.length, keys: Reflect.ownKeys(fn).sort().join(','), // sorted: Firefox lists them in the order they were first read, natives too
+      source: w.Function.prototype.toString.call(fn), prototype: 'prototype' in fn };
+  });
+}
 
 /**
  * A page that forges IceVeil's private channel: its own hello (with its own node), verdict and
