@@ -7,8 +7,8 @@ import {
 const spoof = newWeakMap(); // wrapper function -> the native function whose source text it shows (read on demand)
 
 /** Gives `wrapper` the name and length of `original` by redefining both (for wrappers not made by `shim`). */
-export function disguise(wrapper, original, name) {
-  define(wrapper, 'name', dataDesc(name === undefined ? ownData(original, 'name') : name, false, false, true));
+export function disguise(wrapper, original) {
+  define(wrapper, 'name', dataDesc(ownData(original, 'name'), false, false, true));
   const l = ownData(original, 'length');
   define(wrapper, 'length', dataDesc(typeof l === 'number' ? l : 0, false, false, true));
   wmSet(spoof, wrapper, original);
@@ -41,10 +41,7 @@ function shim(original, key, kind, body) {
     else if (kind === 'set' && l === 1 && name === cat('set ', key)) w = setterNamed(key, body);
     else if (kind === 'value' && name === key && typeof l === 'number' && l >= 0 && l < METHODS.length) w = METHODS[l](key, body);
   }
-  if (w === null) {
-    const make = METHODS[0];
-    return disguise(make('m', body), original);
-  }
+  if (w === null) return disguise(METHODS[0]('m', body), original);
   wmSet(spoof, w, original);
   return w;
 }

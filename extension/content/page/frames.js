@@ -64,11 +64,11 @@ export function hookFrames(win) {
   });
   // DOM insertion: a frame inserted (and used) in the same task is wrapped before the call returns.
   // One body per hooked method; its wrapper (disguise.js) calls it with the receiver and arguments.
-  const after = (orig) => ({ __proto__: null, m() {
+  const after = (orig) => function () {
     const r = apply(orig, this, arguments);
     sweep(win);
     return r;
-  } }).m;
+  };
   const methods = [
     ['Node', ['appendChild', 'insertBefore', 'replaceChild']],
     ['Element', ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe']],
