@@ -15,7 +15,6 @@ const USER_KEYS = ['mode', 'lastOnMode', 'exceptions', 'selfTestIceServers'];
 let queue = Promise.resolve();
 let settingsCache = null;
 let lastAnnounced = null;
-let managedAnswered = false; // the browser has answered one managed-storage read
 
 /** Runs `task` after every earlier one, so applies never interleave. */
 function serial(task) {
@@ -29,9 +28,11 @@ function reapply(reason) {
 }
 
 api.onInstalled(() => reapply('installed'));
-// First run: a page that explains the two layers, the leak test and site exceptions (opened behind the current tab).
+// First run: a page that explains the two layers, the leak test and site exceptions (opened behind the current tab),
+// once the mode is applied, so its load does not compete with the first set() on a busy machine.
 api.onInstalledDetails((details) => {
-  if (details?.reason === 'install') api.openOwnPage('welcome.html', { active: false }).catch(() => {});
+  if (details?.reason !== 'install') return;
+  earlyApplied.finally(() => api.openOwnPage('welcome.html', { active: false }).catch(() => {}));
 });
 api.onStartup(() => reapply('startup'));
 api.onSettingChange(POLICY, () => reapply('policy-changed'));
@@ -44,6 +45,8 @@ api.onStorageChanged((_changes, area) => {
 });
 api.onMessage(handleMessage);
 api.onConnect(PAGE_PORT, (port) => addPagePort(port, pageContext));
+// The stored or default mode goes into the browser at once, before anything waits for the managed answer.
+const earlyApplied = applyStoredMode().catch((err) => console.error('IceVeil: early apply failed', err));
 reapply('wake');
 
 /**
@@ -54,7 +57,6 @@ function resolvedSettings(wasm) {
   settingsCache ??= Promise.all([api.getLocal(USER_KEYS), api.getManaged()])
     .then(([user, managed]) => {
       const resolved = wasm.resolveSettings(user, managed);
-      managedAnswered = true;
       return { user, resolved, policy: new wasm.PagePolicy(resolved.settings) };
     })
     .catch((err) => {
@@ -74,22 +76,17 @@ async function pageContext() {
 /** The browser's WebRTC settings as they are, next to what `mode` wants of them. */
 async function browserSettings(wasm, mode) {
   const plan = wasm.settingsPlan(mode, api.browserName);
-  const settings = {};
-  for (const [name, action, defaultValue] of [
+  const wanted = [
     [POLICY, plan.ipHandlingPolicy, 'default'],
     [PEER, plan.peerConnectionEnabled, true],
-  ]) {
-    if (action.action === 'unsupported' || !api.hasSetting(name)) continue;
-    const current = await api.getSetting(name);
-    const wanted = action.action === 'set' ? action.value : null;
-    settings[name] = {
-      value: current.value,
-      levelOfControl: current.levelOfControl,
-      wanted,
-      action,
-      ...wasm.controlStatus(current.levelOfControl, current.value, wanted, defaultValue),
-    };
-  }
+  ].filter(([name, action]) => action.action !== 'unsupported' && api.hasSetting(name));
+  const current = await Promise.all(wanted.map(([name]) => api.getSetting(name))); // both reads at once
+  const settings = {};
+  wanted.forEach(([name, action, defaultValue], i) => {
+    const { value, levelOfControl } = current[i];
+    const want = action.action === 'set' ? action.value : null;
+    settings[name] = { value, levelOfControl, wanted: want, action, ...wasm.controlStatus(levelOfControl, value, want, defaultValue) };
+  });
   return { plan, settings };
 }
 
@@ -129,7 +126,7 @@ async function readState(wasm) {
 async function apply(reason) {
   let wasm;
   try {
-    if (!managedAnswered) await applyStoredMode(await coreWithoutSuffixList()).catch((err) => console.error('IceVeil: early apply failed', err));
+    await earlyApplied; // settled at once after the first apply of this worker
     wasm = await core();
   } catch (err) {
     return failClosed(err);
@@ -151,8 +148,9 @@ async function apply(reason) {
  * locked value replaces this one. Every other reader of the settings (the popup, the page layer, a mode change)
  * waits for the answer, so the lock holds for the user from the first moment.
  */
-async function applyStoredMode(wasm) {
-  const resolved = wasm.resolveSettings(await api.getLocal(USER_KEYS), {});
+async function applyStoredMode() {
+  const [wasm, user] = await Promise.all([coreWithoutSuffixList(), api.getLocal(USER_KEYS)]);
+  const resolved = wasm.resolveSettings(user, {});
   const { settings } = await browserSettings(wasm, resolved.settings.mode);
   await applySettings(settings);
 }

@@ -8,6 +8,9 @@
   // main.js says hello with a MouseEvent typed 'load' on the document: a Document does not pass 'load' on
   // to its Window, so a listener a page left on a reused Window never sees the channel node.
   const HELLO = 'load';
+  // ...after a knock on the Window: until then this world has not touched the document, so a frame whose main.js
+  // stands down (a realm another instance covers) never makes the browser build the document for this world.
+  const KNOCK = 'iceveil:knock';
   const SELFTEST = 'iceveil:selftest';
   const SELFTEST_RES = 'iceveil:selftest-res';
   let channel = null; // the node main.js handed over, or null
@@ -36,7 +39,12 @@
     channel = node;
     node.dispatchEvent(new CustomEvent('iceveil:ack'));
   }
-  document.addEventListener(HELLO, onHello, true);
+  function onKnock(e) {
+    window.removeEventListener(KNOCK, onKnock, true);
+    e.stopImmediatePropagation();
+    document.addEventListener(HELLO, onHello, true);
+  }
+  window.addEventListener(KNOCK, onKnock, true);
 
   // ---------------------------------------------------------------- local verdicts (Firefox)
   // Firefox runs WebAssembly in this world even on pages whose CSP forbids it (Chromium does not),

@@ -1,7 +1,7 @@
 // The private channel between this MAIN-world layer and isolated.js: the handshake, verdict requests batched per task, replies, and the caches of verdicts, all judged by the Rust core on the other side.
 // Touches raw data: yes (requests carry raw candidate strings and SDP; nothing here is ever handed to the page).
 import {
-  addListener, cat, createElement, customDetail, customEvent, dispatch, doc, isObject, isString,
+  W, addListener, cat, createElement, customDetail, customEvent, dispatch, doc, isObject, isString,
   jsonParse, jsonStrings, later, cancel, list, microtask, mouseEvent, newMap, mapDelete, mapGet, mapHas, mapSet,
   obj, ownData, push, removeListener,
 } from './toolkit.js';
@@ -10,6 +10,10 @@ const HOLD_MS = 3000;
 // The hello is typed 'load': a Document does not pass a 'load' event on to its Window, so no listener that a
 // page put on a reused Window (an iframe's initial about:blank, navigated same-origin) sees the channel node.
 const HELLO = 'load';
+// Before the hello, a plain event on this Window (no payload): isolated.js listens for it there and only then on the
+// document, so a frame whose own instance never says hello (a covered realm) never has the isolated world build its
+// document (about 15 KB of heap per frame in Chromium).
+const KNOCK = 'iceveil:knock';
 const ACK = 'iceveil:ack';
 const REQ = 'iceveil:req';
 const RES = 'iceveil:res';
@@ -51,6 +55,7 @@ export function handshake() {
     let answered = false;
     const onAck = () => { answered = true; };
     addListener(node, ACK, onAck);
+    dispatch(W, customEvent(KNOCK));
     dispatch(doc, mouseEvent(HELLO, node));
     removeListener(node, ACK, onAck);
     if (!answered) return;
