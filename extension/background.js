@@ -126,7 +126,7 @@ async function readState(wasm) {
 async function apply(reason) {
   let wasm;
   try {
-    await earlyApplied; // settled at once after the first apply of this worker
+    await earlyApplied; // this worker's one early apply, started at load (already settled after the first apply)
     wasm = await core();
   } catch (err) {
     return failClosed(err);

@@ -41,6 +41,8 @@
   }
   function onKnock(e) {
     window.removeEventListener(KNOCK, onKnock, true);
+    // Load-bearing: no listener runs on this knock after this one has opened the hello listener below, so no page
+    // listener on a reused Window can slip a forged hello in before main.js's own (which follows the knock at once).
     e.stopImmediatePropagation();
     document.addEventListener(HELLO, onHello, true);
   }

@@ -117,7 +117,7 @@ async function launchFloor(name, worlds = ['ISOLATED', 'MAIN'], main = null) {
   const dir = mkdtempSync(join(tmpdir(), 'iceveil-floor-'));
   const cs = (world) => ({ js: [`${world}.js`], world, matches: ['<all_urls>'], run_at: 'document_start', all_frames: true, match_about_blank: true });
   const id = main ? 'floor-reach' : `floor-${worlds.length}`;
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'empty content scripts', version: '1.0',
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: main ? 'reach floor' : 'empty content scripts', version: '1.0',
     host_permissions: ['<all_urls>'], content_scripts: worlds.map(cs),
     ...(name === 'firefox' ? { browser_specific_settings: { gecko: { id: `${id}@iceveil.test` } } } : {}) }));
   for (const w of worlds) writeFileSync(join(dir, `${w}.js`), w === 'MAIN' && main ? main : '// empty\n');
@@ -175,11 +175,13 @@ async function frames(site, name) {
   const got = { B: [], A: [], F: [], S: [], M: [] };
   const perRound = []; // IceVeil over the floor, from each round's own instances
   for (let r = 0; r < rounds; r++) {
-    const pair = await pairFor(name);
-    const floor = await launchFloor(name);
-    const reach = await launchReachFloor(name);
-    const floorMain = await launchFloor(name, ['MAIN']);
+    const open = []; // every browser this round launched, closed even when a later launch fails
+    const launched = async (p) => { const d = await p; open.push(d); return d; };
     try {
+      const pair = await launched(pairFor(name));
+      const floor = await launched(launchFloor(name));
+      const reach = await launched(launchReachFloor(name));
+      const floorMain = await launched(launchFloor(name, ['MAIN']));
       if (name === 'firefox') await sleep(1500); // the floor add-ons' content-script registration settles
       // One rotation (B A F S M, B A F S M, …) so every browser sees the same machine load.
       const mine = await rotate({ B: pair.b, A: pair.a, F: floor, S: reach, M: floorMain }, k, async (d, i) => {
@@ -194,7 +196,7 @@ async function frames(site, name) {
       for (const key of Object.keys(got)) got[key].push(...mine[key]);
       perRound.push(median(pick(mine.A, 'load')) / median(pick(mine.F, 'load')));
     } finally {
-      await Promise.all([pair.close(), floor.close(), reach.close(), floorMain.close()]);
+      await Promise.all(open.map((d) => d.close()));
     }
   }
   const roundSpread = `per round of fresh instances: ${perRound.map((x) => x.toFixed(3)).join(', ')}`;
